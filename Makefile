@@ -1,0 +1,50 @@
+# The two commands: `make demo` and `make test`. Each sets up what it needs by itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EXTRAS ?= dev,bench
+comma := ,
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+DEMO_DIR ?= demo-output
+
+.PHONY: demo test lint bench graphviz install clean
+
+demo: install graphviz
+	$(BIN)/python examples/seed_graph.py $(DEMO_DIR)
+
+test: install graphviz lint
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python benchmarks/demo_step.py
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+	  echo "could not create a virtual environment: install Python's venv module" \
+	       "(Debian/Ubuntu: apt-get install python3-venv)"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $@
+
+# Graphviz's `dot` draws the graphs: install it with the system's package manager if we can.
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Graphviz (apt-get install graphviz)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  elif command -v brew >/dev/null 2>&1; then \
+	    echo "installing Graphviz (brew install graphviz)"; brew install graphviz; \
+	  else \
+	    echo "Graphviz's 'dot' program is missing: install the 'graphviz' package" \
+	         "(apt-get install graphviz, dnf install graphviz, brew install graphviz) and run make again"; \
+	    exit 1; \
+	  fi; }
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .pytest_cache .ruff_cache .hypothesis

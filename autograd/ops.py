@@ -1,0 +1,324 @@
+"""The op table: every primitive's forward on floats and its local derivatives, written once.
+
+A derivative rule takes the op's inputs and output (floats, Values or symbols) and returns one
+local derivative per input. Rules are written with the polymorphic functions below, which do
+IEEE-safe float math on numbers and call the method of the same name on anything else, so one
+rule serves plain gradients, differentiable gradient graphs and generated code alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any, Protocol, TypeVar, overload
+
+INF = math.inf
+NAN = math.nan
+
+
+# --- float math that answers as IEEE 754 (and PyTorch float64) does instead of raising ---
+
+
+def _div(a: float, b: float) -> float:
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0.0 or a != a:
+            return NAN
+        return math.copysign(INF, a) * math.copysign(1.0, b)
+
+
+def _is_odd_integer(x: float) -> bool:
+    return x.is_integer() and x % 2.0 == 1.0
+
+
+def _pow(a: float, b: float) -> float:
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return -INF if a < 0.0 and _is_odd_integer(b) else INF
+    except ValueError:  # zero to a negative power, or a negative base to a fractional power
+        if a == 0.0:
+            negative_zero = math.copysign(1.0, a) < 0.0
+            return -INF if negative_zero and _is_odd_integer(b) else INF
+        return NAN
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def _log(x: float) -> float:
+    if x > 0.0:
+        return math.log(x)
+    return -INF if x == 0.0 else NAN
+
+
+def _sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0.0 else NAN
+
+
+def _sin(x: float) -> float:
+    return math.sin(x) if math.isfinite(x) else NAN
+
+
+def _cos(x: float) -> float:
+    return math.cos(x) if math.isfinite(x) else NAN
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # NOTE: this branch keeps exp's argument negative, so it never overflows
+    return e / (1.0 + e)
+
+
+def _relu(x: float) -> float:
+    return 0.0 if x <= 0.0 else x
+
+
+def _leaky_relu(x: float, slope: float) -> float:
+    return x if x > 0.0 else x * slope
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else x
+
+
+def _step(x: float, low: float, high: float) -> float:
+    return high if x > 0.0 else low
+
+
+# --- polymorphic functions: what derivative rules (and users) write ---
+
+S = TypeVar("S", bound="Scalar")
+
+
+class Scalar(Protocol):
+    """What a derivative rule needs of a non-float operand: arithmetic and the op methods."""
+
+    def __add__(self: S, other: Any) -> S: ...
+    def __radd__(self: S, other: Any) -> S: ...
+    def __sub__(self: S, other: Any) -> S: ...
+    def __rsub__(self: S, other: Any) -> S: ...
+    def __mul__(self: S, other: Any) -> S: ...
+    def __rmul__(self: S, other: Any) -> S: ...
+    def __truediv__(self: S, other: Any) -> S: ...
+    def __rtruediv__(self: S, other: Any) -> S: ...
+    def __pow__(self: S, other: Any) -> S: ...
+    def __rpow__(self: S, other: Any) -> S: ...
+    def __neg__(self: S) -> S: ...
+    def __abs__(self: S) -> S: ...
+
+
+Number = (int, float)
+
+
+def _type_error(name: str, x: object) -> TypeError:
+    return TypeError(f"{name}() expects a float or a Value, got {type(x).__name__}")
+
+
+class Function:
+    """A function of one scalar: safe float math on numbers, the same-named method otherwise."""
+
+    def __init__(self, name: str, on_float: Callable[[float], float], doc: str) -> None:
+        self.__name__ = name
+        self.__doc__ = doc
+        self._on_float = on_float
+
+    @overload
+    def __call__(self, x: float) -> float: ...
+    @overload
+    def __call__(self, x: S) -> S: ...
+    def __call__(self, x: Any) -> Any:
+        if isinstance(x, Number):
+            return self._on_float(float(x))
+        method = getattr(x, self.__name__, None)
+        if method is None:
+            raise _type_error(self.__name__, x)
+        return method()
+
+    def __repr__(self) -> str:
+        return f"<autograd function {self.__name__}>"
+
+
+exp = Function("exp", _exp, "e to the power x.")
+log = Function("log", _log, "Natural logarithm: -inf at 0, nan below.")
+sqrt = Function("sqrt", _sqrt, "Square root: nan below 0.")
+sin = Function("sin", _sin, "Sine.")
+cos = Function("cos", _cos, "Cosine.")
+tanh = Function("tanh", math.tanh, "Hyperbolic tangent.")
+sigmoid = Function("sigmoid", _sigmoid, "Logistic sigmoid 1 / (1 + e^-x), stable for any x.")
+relu = Function("relu", _relu, "max(x, 0).")
+sign = Function("sign", _sign, "-1, 0 or 1 by the sign of x (nan stays nan).")
+
+
+def _both_numbers(a: object, b: object) -> bool:
+    return isinstance(a, Number) and isinstance(b, Number)
+
+
+def div(a: Any, b: Any) -> Any:
+    """a / b, with IEEE results (inf, nan) where Python's float division raises."""
+    if _both_numbers(a, b):
+        return _div(float(a), float(b))
+    return a / b
+
+
+def power(a: Any, b: Any) -> Any:
+    """a ** b, with IEEE results where Python's float power raises or turns complex."""
+    if _both_numbers(a, b):
+        return _pow(float(a), float(b))
+    return a**b
+
+
+def leaky_relu(x: Any, slope: float = 0.01) -> Any:
+    """x where x > 0, else slope * x."""
+    if isinstance(x, Number):
+        return _leaky_relu(float(x), slope)
+    if not hasattr(x, "leaky_relu"):
+        raise _type_error("leaky_relu", x)
+    return x.leaky_relu(slope)
+
+
+def step(x: Any, low: float = 0.0, high: float = 1.0) -> Any:
+    """high where x > 0, else low: piecewise constant, so its derivative is 0."""
+    if isinstance(x, Number):
+        return _step(float(x), low, high)
+    if not hasattr(x, "step"):
+        raise _type_error("step", x)
+    return x.step(low, high)
+
+
+# --- the table ---
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an input is tested: [low, high], staying clear of the points in avoid."""
+
+    low: float = -1e3
+    high: float = 1e3
+    avoid: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Op:
+    """A primitive: forward on floats and local derivatives, with its name and drawing symbol.
+
+    `forward(*inputs, **params)` returns a float; `derivatives(*inputs, out, **params)` returns
+    one local derivative d(out)/d(input) per input. `symbol` may name params: "**{exponent:g}".
+    """
+
+    name: str
+    symbol: str
+    arity: int
+    forward: Callable[..., float]
+    derivatives: Callable[..., tuple[Any, ...]]
+    domains: tuple[Domain, ...]
+    params: tuple[tuple[str, float], ...] = ()
+    param_domains: tuple[tuple[str, Domain], ...] = ()
+    evaluate: Callable[..., float] = field(init=False, repr=False, compare=False)
+    local_derivatives: Callable[..., tuple[Any, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        kwargs = dict(self.params)
+        forward, derivatives = self.forward, self.derivatives
+        if kwargs:
+            forward, derivatives = partial(forward, **kwargs), partial(derivatives, **kwargs)
+        object.__setattr__(self, "evaluate", forward)
+        object.__setattr__(self, "local_derivatives", derivatives)
+
+    @property
+    def display(self) -> str:
+        """The symbol a drawing shows, with the params filled in."""
+        return self.symbol.format(**dict(self.params))
+
+    def bind(self, **params: float) -> Op:
+        """This op with its params set (cached, so a graph shares one op per setting)."""
+        return _bind(self, tuple(sorted((k, float(v)) for k, v in params.items())))
+
+
+_bound: dict[tuple[str, tuple[tuple[str, float], ...]], Op] = {}
+
+
+def _bind(op: Op, params: tuple[tuple[str, float], ...]) -> Op:
+    key = (op.name, params)
+    bound = _bound.get(key)
+    if bound is None:
+        if len(_bound) > 4096:
+            _bound.clear()
+        bound = replace(op, params=params)
+        _bound[key] = bound
+    return bound
+
+
+ANYWHERE = Domain()
+POSITIVE = Domain(0.0, 1e3, avoid=(0.0,))
+KINK_AT_ZERO = Domain(avoid=(0.0,))
+
+OPS: dict[str, Op] = {}
+
+
+def register(op: Op) -> Op:
+    """Add an op to the table, refusing a second op of the same name."""
+    if op.name in OPS:
+        raise ValueError(f"an op named {op.name!r} is already in the table")
+    OPS[op.name] = op
+    return op
+
+
+# Subtraction and division are primitives, not compositions: one node instead of two, and a
+# correctly rounded quotient (a * b**-1 rounds twice).
+ADD = register(Op("add", "+", 2, lambda a, b: a + b,
+                  lambda a, b, out: (1.0, 1.0), (ANYWHERE, ANYWHERE)))
+SUB = register(Op("sub", "−", 2, lambda a, b: a - b,
+                  lambda a, b, out: (1.0, -1.0), (ANYWHERE, ANYWHERE)))
+MUL = register(Op("mul", "×", 2, lambda a, b: a * b,
+                  lambda a, b, out: (b, a), (ANYWHERE, ANYWHERE)))
+# d(a/b)/db = -a/b^2 = -out/b
+DIV = register(Op("div", "÷", 2, _div,
+                  lambda a, b, out: (div(1.0, b), -div(out, b)),
+                  (ANYWHERE, Domain(-1e3, 1e3, avoid=(0.0,)))))
+NEG = register(Op("neg", "−", 1, lambda a: -a, lambda a, out: (-1.0,), (ANYWHERE,)))
+# d x^c/dx = c x^(c-1); 0 when c = 0, as PyTorch gives (not 0 * inf at x = 0)
+POW = register(Op("pow", "**{exponent:g}", 1, lambda a, exponent: _pow(a, exponent),
+                  lambda a, out, exponent: (
+                      0.0 if exponent == 0.0 else exponent * power(a, exponent - 1.0),),
+                  (Domain(0.0, 10.0, avoid=(0.0,)),),
+                  param_domains=(("exponent", Domain(-5.0, 5.0)),)))
+# d a^b/da = b a^(b-1), d a^b/db = a^b log a
+# NOTE: at a = 0 the derivative for b is nan (0 * -inf), where PyTorch masks it to 0.
+POW_XY = register(Op("pow_xy", "**", 2, _pow,
+                     lambda a, b, out: (b * power(a, b - 1.0), out * log(a)),
+                     (Domain(0.0, 10.0, avoid=(0.0,)), Domain(-5.0, 5.0))))
+EXP = register(Op("exp", "exp", 1, _exp, lambda a, out: (out,), (Domain(-700.0, 700.0),)))
+LOG = register(Op("log", "log", 1, _log, lambda a, out: (div(1.0, a),), (POSITIVE,)))
+# d sqrt(x)/dx = 1 / (2 sqrt(x))
+SQRT = register(Op("sqrt", "√", 1, _sqrt, lambda a, out: (div(0.5, out),), (POSITIVE,)))
+SIN = register(Op("sin", "sin", 1, _sin, lambda a, out: (cos(a),), (ANYWHERE,)))
+COS = register(Op("cos", "cos", 1, _cos, lambda a, out: (-sin(a),), (ANYWHERE,)))
+# d tanh(x)/dx = 1 - tanh(x)^2, as (1 - t)(1 + t): 1 - t is exact where t nears ±1
+TANH = register(Op("tanh", "tanh", 1, math.tanh,
+                   lambda a, out: ((1.0 - out) * (1.0 + out),), (ANYWHERE,)))
+# d sigmoid(x)/dx = sigmoid(x) (1 - sigmoid(x))
+SIGMOID = register(Op("sigmoid", "σ", 1, _sigmoid,
+                      lambda a, out: (out * (1.0 - out),), (ANYWHERE,)))
+# NOTE: relu'(0) = 0, as in PyTorch.
+RELU = register(Op("relu", "ReLU", 1, _relu, lambda a, out: (step(out),), (KINK_AT_ZERO,)))
+LEAKY_RELU = register(Op("leaky_relu", "LeakyReLU({slope:g})", 1, _leaky_relu,
+                         lambda a, out, slope: (step(a, slope, 1.0),), (KINK_AT_ZERO,),
+                         params=(("slope", 0.01),),
+                         param_domains=(("slope", Domain(0.0, 1.0)),)))
+# NOTE: abs'(0) = sign(0) = 0, as in PyTorch.
+ABS = register(Op("abs", "|·|", 1, abs, lambda a, out: (sign(a),), (KINK_AT_ZERO,)))
+SIGN = register(Op("sign", "sign", 1, _sign, lambda a, out: (0.0,), (KINK_AT_ZERO,)))
+STEP = register(Op("step", "step", 1, _step, lambda a, out, low, high: (0.0,), (KINK_AT_ZERO,),
+                   params=(("high", 1.0), ("low", 0.0)),
+                   param_domains=(("high", Domain(-5.0, 5.0)), ("low", Domain(-5.0, 5.0)))))

@@ -1,0 +1,244 @@
+"""Value: one float in the computational graph, the op that made it and its gradient."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+
+from . import graph, modes
+from .ops import (
+    ABS,
+    ADD,
+    COS,
+    DIV,
+    EXP,
+    LEAKY_RELU,
+    LOG,
+    MUL,
+    NEG,
+    POW,
+    POW_XY,
+    RELU,
+    SIGMOID,
+    SIGN,
+    SIN,
+    SQRT,
+    STEP,
+    SUB,
+    TANH,
+    Op,
+)
+
+
+def _as_float(x: object, what: str = "Value") -> float:
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(f"{what} expects a real number, got {type(x).__name__}: {x!r:.40}")
+
+
+def _operator(op: Op, symbol: str, reflected: bool = False) -> Callable[[Value, object], Value]:
+    """The method for a binary operator: self op other, or other op self when reflected."""
+    evaluate = op.evaluate
+
+    def method(self: Value, other: object) -> Value:
+        if type(other) is not Value:
+            other = _constant(other, symbol)
+        return _record(op, evaluate(self.data, other.data), self, other)
+
+    def reflected_method(self: Value, other: object) -> Value:
+        constant = _constant(other, symbol)
+        return _record(op, evaluate(constant.data, self.data), constant, self)
+
+    return reflected_method if reflected else method
+
+
+class Value:
+    """A scalar node: `data`, the `grad` of the last backward root, its `parents` and `op`."""
+
+    # Parents live in two slots rather than a tuple: one GC-tracked object per node, not two,
+    # which is what the cyclic collector's cost grows with. Every op has one or two inputs.
+    __slots__ = ("_a", "_b", "_g", "_info", "_n", "_op", "data", "grad", "label")
+
+    data: float
+    grad: float
+    label: str
+    _a: Value | None
+    _b: Value | None
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.data = _as_float(data)
+        self.grad = 0.0
+        self._a = self._b = None
+        self._op: Op | None = None
+        self.label = label
+        self._info: modes.NodeInfo | None = None
+        self._g = 0.0  # this backward pass's gradient, kept at 0.0 between passes
+        self._n = 0  # consumers not yet visited in a traversal, kept at 0 between them
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the op that made this node, in order; () for a leaf."""
+        a, b = self._a, self._b
+        return () if a is None else (a,) if b is None else (a, b)
+
+    @property
+    def op(self) -> str | None:
+        """The name of the op that made this node, None for a leaf."""
+        return None if self._op is None else self._op.name
+
+    @property
+    def op_info(self) -> Op | None:
+        """The op table row that made this node (with its params), None for a leaf."""
+        return self._op
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The names of the scopes open when this node was made, outermost first."""
+        return () if self._info is None else self._info.scopes
+
+    def __repr__(self) -> str:
+        extra = f", label={self.label!r}" if self.label else ""
+        extra += f", op={self.op!r}" if self._op is not None else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
+
+    # --- the chain rule ---
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Add grad * d(self)/d(node) to the `grad` of every node in this graph, once each."""
+        graph.backward(self, _as_float(grad, "backward(grad)"))
+
+    def zero_grad(self) -> None:
+        """Set `grad` to 0 on every node of this graph."""
+        for node in graph.topological_order(self):
+            node.grad = 0.0
+
+    def detach(self) -> Value:
+        """A new leaf with this node's data and label, cut off from the graph."""
+        return Value(self.data, self.label)
+
+    # --- arithmetic: either operand may be a Value, a float or an int ---
+
+    __add__ = _operator(ADD, "+")
+    __radd__ = _operator(ADD, "+", reflected=True)
+    __sub__ = _operator(SUB, "-")
+    __rsub__ = _operator(SUB, "-", reflected=True)
+    __mul__ = _operator(MUL, "*")
+    __rmul__ = _operator(MUL, "*", reflected=True)
+    __truediv__ = _operator(DIV, "/")
+    __rtruediv__ = _operator(DIV, "/", reflected=True)
+
+    def __pow__(self, other: object) -> Value:
+        if type(other) is not Value and isinstance(other, numbers.Real):
+            return _unary(POW.bind(exponent=float(other)), self)
+        return self._power(other)
+
+    __rpow__ = _operator(POW_XY, "**", reflected=True)
+    _power = _operator(POW_XY, "**")
+
+    def __neg__(self) -> Value:
+        return _unary(NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _unary(ABS, self)
+
+    # --- functions (also module-level: autograd.exp(x) for a float or a Value) ---
+
+    def exp(self) -> Value:
+        """e ** self."""
+        return _unary(EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm: -inf at 0, nan below."""
+        return _unary(LOG, self)
+
+    def sqrt(self) -> Value:
+        """Square root: nan below 0."""
+        return _unary(SQRT, self)
+
+    def sin(self) -> Value:
+        """Sine."""
+        return _unary(SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return _unary(COS, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _unary(TANH, self)
+
+    def sigmoid(self) -> Value:
+        """Logistic sigmoid 1 / (1 + e^-x), stable at any x."""
+        return _unary(SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(self, 0), with derivative 0 at 0."""
+        return _unary(RELU, self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """self where positive, else slope * self."""
+        op = LEAKY_RELU if slope == 0.01 else LEAKY_RELU.bind(slope=_as_float(slope, "slope"))
+        return _unary(op, self)
+
+    def sign(self) -> Value:
+        """-1, 0 or 1 by the sign of self (derivative 0)."""
+        return _unary(SIGN, self)
+
+    def step(self, low: float = 0.0, high: float = 1.0) -> Value:
+        """high where self > 0, else low (derivative 0)."""
+        return _unary(STEP.bind(low=low, high=high), self)
+
+
+def _constant(x: object, symbol: str) -> Value:
+    """x as a constant leaf, or a TypeError naming its type if it is not a real number."""
+    if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
+        return _record(None, float(x), None)
+    raise TypeError(
+        f"unsupported operand type for {symbol}: Value and {type(x).__name__} "
+        "(expected a Value, a float or an int)"
+    )
+
+
+def _record(op: Op | None, data: float, a: Value | None, b: Value | None = None) -> Value:
+    """A new node made by op from a and b (a leaf when op is None)."""
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node._g = 0.0
+    node._n = 0
+    node.label = ""
+    node._info = None
+    node._a = a
+    node._b = b
+    node._op = op
+    if modes.open_contexts:
+        _apply_modes(node)
+    return node
+
+
+def _apply_modes(node: Value) -> None:
+    if not modes.grad_enabled():
+        node._a = node._b = node._op = None
+    node._info = modes.node_info()
+
+
+_new_value = object.__new__
+
+
+def _unary(op: Op, x: Value) -> Value:
+    return _record(op, op.evaluate(x.data), x)
+
+
+def apply(op: Op, *inputs: Value | float) -> Value:
+    """The node op makes from inputs (Values, or numbers taken as constants)."""
+    if len(inputs) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
+    nodes = [x if type(x) is Value else _constant(x, op.name) for x in inputs]
+    return _record(op, op.evaluate(*(n.data for n in nodes)), *nodes)

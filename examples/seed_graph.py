@@ -1,0 +1,32 @@
+"""The lecture's computational graph f = (x + y) * z at x = -2, y = 5, z = -4, drawn to SVG.
+
+    python examples/seed_graph.py OUTPUT_DIR
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import autograd
+from autograd import Value
+
+
+def main(out_dir: Path) -> None:
+    x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
+    q = x + y
+    q.label = "q"
+    f = q * z
+    f.label = "f"
+    f.backward()
+    print(f"f = (x + y) * z = {f.data:g}")
+    print(f"df/dx = {x.grad:g}    df/dy = {y.grad:g}    df/dz = {z.grad:g}    df/dq = {q.grad:g}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = autograd.render(f, out_dir / "seed_graph.svg")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
+    main(Path(sys.argv[1]))

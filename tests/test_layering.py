@@ -1,0 +1,43 @@
+"""Dependencies point one way: ops needs only math; graphviz only where drawing happens."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "autograd"
+STDLIB_FOR_OPS = {"math", "__future__", "collections", "dataclasses", "functools", "typing"}
+
+
+def imports_of(path: Path) -> set[str]:
+    """Top-level names a module imports ("." for relative imports of its package)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            names.add("." + module if node.level else module.split(".")[0])
+    return names
+
+
+def test_ops_imports_only_the_standard_library_basics() -> None:
+    assert imports_of(PACKAGE / "ops.py") <= STDLIB_FOR_OPS
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE.glob("*.py")))
+def test_autograd_never_imports_nn(module: str) -> None:
+    assert "nn" not in imports_of(PACKAGE / module)
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE.glob("*.py")))
+def test_graphviz_only_where_drawing_happens(module: str) -> None:
+    if "graphviz" in imports_of(PACKAGE / module):
+        assert module.startswith("draw")
+
+
+@pytest.mark.parametrize("module", ["value.py", "graph.py", "modes.py"])
+def test_the_engine_does_not_import_drawing(module: str) -> None:
+    assert ".draw" not in imports_of(PACKAGE / module)

@@ -1,0 +1,131 @@
+"""Every op in the table against central finite differences over its whole domain."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+from finite_differences import central_difference, close_to_difference
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import op_with_inputs, values
+
+import autograd
+from autograd import OPS, Value
+from autograd.value import apply
+
+ALL_OPS = sorted(OPS)
+
+
+@pytest.mark.parametrize("name", ALL_OPS)
+@given(data=st.data())
+def test_derivatives_match_finite_differences(name: str, data: st.DataObject) -> None:
+    op, xs = data.draw(op_with_inputs(OPS[name]))
+    inputs = values(xs)
+    out = apply(op, *inputs)
+    assert out.data == op.evaluate(*xs) or math.isnan(out.data)
+    out.backward()
+    for i, x in enumerate(inputs):
+        numeric = central_difference(op.evaluate, xs, i)
+        assert close_to_difference(x.grad, numeric), (op.name, xs, i, x.grad, numeric)
+
+
+@pytest.mark.parametrize("name", ALL_OPS)
+def test_every_op_declares_a_domain_per_input(name: str) -> None:
+    op = OPS[name]
+    assert len(op.domains) == op.arity
+    assert all(d.low < d.high for d in op.domains)
+
+
+METHODS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "sin": Value.sin,
+    "cos": Value.cos, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu, "sign": Value.sign, "step": Value.step, "abs": abs,
+    "neg": lambda v: -v,
+}
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+@given(x=st.floats(0.1, 50.0))
+def test_method_function_and_table_agree(name: str, x: float) -> None:
+    by_method = METHODS[name](Value(x))
+    assert by_method.op == name
+    assert by_method.data == OPS[name].evaluate(x)
+    function = getattr(autograd, name, None)
+    if function is not None:
+        assert function(x) == by_method.data  # floats in, float out
+        assert function(Value(x)).data == by_method.data
+
+
+def test_binary_operators_build_their_ops() -> None:
+    a, b = Value(3.0), Value(4.0)
+    cases = {"add": a + b, "sub": a - b, "mul": a * b, "div": a / b, "pow_xy": a**b}
+    for name, node in cases.items():
+        assert node.op == name
+        assert node.parents == (a, b)
+        assert node.data == OPS[name].evaluate(3.0, 4.0)
+    square = a**2
+    assert square.op_info is not None
+    assert (square.op, square.op_info.display, square.data) == ("pow", "**2", 9.0)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected", "parent_grads"),
+    [
+        (lambda x: 2 - x, -2.0, [-1.0]),
+        (lambda x: 2 / x, 0.5, [-0.125]),
+        (lambda x: 2**x, 16.0, [16.0 * math.log(2.0)]),
+        (lambda x: 3 + x, 7.0, [1.0]),
+        (lambda x: 3 * x, 12.0, [3.0]),
+        (lambda x: x - 1, 3.0, [1.0]),
+        (lambda x: x / 8, 0.5, [0.125]),
+        (lambda x: -x, -4.0, [-1.0]),
+        (lambda x: +x, 4.0, [1.0]),
+    ],
+)
+def test_numbers_on_either_side(
+    expression: Callable[[Value], Value], expected: float, parent_grads: list[float]
+) -> None:
+    x = Value(4.0)
+    y = expression(x)
+    y.backward()
+    assert y.data == pytest.approx(expected)
+    assert x.grad == pytest.approx(parent_grads[0])
+
+
+def test_leaky_relu_slope_is_a_param() -> None:
+    x = Value(-2.0)
+    y = x.leaky_relu(0.2)
+    y.backward()
+    assert (y.data, x.grad) == pytest.approx((-0.4, 0.2))
+    assert y.op_info is not None and y.op_info.display == "LeakyReLU(0.2)"
+    assert autograd.leaky_relu(-2.0) == -0.02
+
+
+def test_sum_of_values() -> None:
+    xs = [Value(float(i)) for i in range(5)]
+    total = sum(xs)
+    assert isinstance(total, Value)
+    total.backward()
+    assert total.data == 10.0
+    assert [x.grad for x in xs] == [1.0] * 5
+
+
+def test_bound_ops_are_shared() -> None:
+    a, b = Value(2.0) ** 3, Value(5.0) ** 3
+    assert a.op_info is b.op_info
+
+
+def test_op_table_refuses_a_second_op_of_a_name() -> None:
+    with pytest.raises(ValueError, match="already"):
+        autograd.ops.register(OPS["exp"])
+
+
+def test_apply_checks_arity_and_types() -> None:
+    with pytest.raises(TypeError, match="takes 2 input"):
+        apply(OPS["add"], Value(1.0))
+    with pytest.raises(TypeError, match="Value and str"):
+        apply(OPS["exp"], "x")  # type: ignore[arg-type]
+
+

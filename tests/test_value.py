@@ -1,0 +1,253 @@
+"""Value semantics: the seed example, accumulation, types, no_grad, detach and edge cases."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import autograd
+from autograd import Value, no_grad
+
+
+def test_lecture_graph_f_equals_x_plus_y_times_z() -> None:
+    x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
+    f = (x + y) * z
+    f.backward()
+    assert (f.data, x.grad, y.grad, z.grad) == (-12.0, -4.0, -4.0, 3.0)
+
+
+def test_reused_node_accumulates() -> None:
+    a = Value(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert (a.grad, b.grad, c.grad) == (4.0, 2.0, 1.0)
+
+
+def test_square_by_multiplication() -> None:
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+
+
+def test_backward_twice_doubles_every_gradient() -> None:
+    x, y = Value(1.5), Value(-0.5)
+    h = (x * y).tanh()
+    out = h * x + y
+    out.backward()
+    once = [v.grad for v in (x, y, h, out)]
+    out.backward()
+    assert [v.grad for v in (x, y, h, out)] == [2 * g for g in once]
+
+
+def test_backward_with_a_seed_gradient() -> None:
+    x = Value(2.0)
+    y = x * 3.0
+    y.backward(0.5)
+    assert (y.grad, x.grad) == (0.5, 1.5)
+    with pytest.raises(TypeError, match="str"):
+        y.backward("1")  # type: ignore[arg-type]
+
+
+def test_zero_grad_clears_the_whole_graph() -> None:
+    x = Value(2.0)
+    y = x.exp() * x
+    y.backward()
+    y.zero_grad()
+    assert all(node.grad == 0.0 for node in autograd.topological_order(y))
+
+
+def test_topological_order_puts_parents_first_and_is_deterministic() -> None:
+    x, y = Value(1.0), Value(2.0)
+    a = x * y
+    b = a + x
+    c = b * a
+    order = autograd.topological_order(c)
+    assert len(order) == len(set(map(id, order))) == 5
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        assert all(position[id(p)] < position[id(node)] for p in node.parents)
+    assert [id(n) for n in autograd.topological_order(c)] == [id(n) for n in order]
+
+
+def test_a_million_node_chain() -> None:
+    x = Value(0.5)
+    y = x
+    for _ in range(1_000_000):
+        y = y + x
+    y.backward()
+    assert x.grad == 1_000_001.0
+    del y  # freeing a million nested nodes must not overflow the C stack
+
+
+def test_dropped_graph_is_freed_without_the_cyclic_gc() -> None:
+    import gc
+
+    def live_values() -> int:
+        return sum(isinstance(o, Value) for o in gc.get_objects())
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = live_values()
+        x = Value(1.0)
+        y = x
+        for _ in range(1000):
+            y = (y * 1.01).tanh() + x
+        y.backward()
+        assert live_values() > before + 1000
+        del x, y
+        assert live_values() == before
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_no_grad_records_nothing() -> None:
+    x = Value(2.0)
+    with no_grad():
+        assert not autograd.grad_enabled()
+        y = x * 3.0 + 1.0
+    assert autograd.grad_enabled()
+    assert (y.data, y.parents, y.op) == (7.0, (), None)
+    z = x * 3.0
+    assert z.parents[0] is x
+
+
+def test_no_grad_is_per_thread() -> None:
+    inside = threading.Event()
+    done = threading.Event()
+    recorded: list[tuple[Value, ...]] = []
+
+    def other_thread() -> None:
+        inside.wait()
+        recorded.append((Value(1.0) * 2.0).parents)
+        done.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    with no_grad():
+        inside.set()
+        done.wait()
+        mine = (Value(1.0) * 2.0).parents
+    worker.join()
+    assert mine == ()
+    assert len(recorded[0]) == 2
+
+
+def test_detach_cuts_the_graph() -> None:
+    x = Value(2.0, label="x")
+    y = (x * x).detach()
+    z = y * x
+    z.backward()
+    assert (y.parents, y.op, y.label, y.data) == ((), None, "", 4.0)
+    assert x.grad == 4.0
+
+
+@pytest.mark.parametrize("bad", ["3", None, [1.0], 1j])
+def test_value_of_a_non_number_names_the_type(bad: object) -> None:
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
+def test_arithmetic_with_a_non_number_names_the_type(op: str) -> None:
+    x = Value(1.0)
+    import operator
+
+    fn = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+          "**": operator.pow}[op]
+    with pytest.raises(TypeError, match="Value and str"):
+        fn(x, "a")
+    with pytest.raises(TypeError, match="Value"):  # Python words this one ("a" * x repeats)
+        fn("a", x)
+
+
+def test_functions_reject_non_numbers() -> None:
+    with pytest.raises(TypeError, match="exp\\(\\) expects a float or a Value, got str"):
+        autograd.exp("1")  # type: ignore[call-overload]
+
+
+def test_numbers_from_other_real_types() -> None:
+    from fractions import Fraction
+
+    assert Value(Fraction(1, 4)).data == 0.25  # type: ignore[arg-type]
+    assert Value(True).data == 1.0
+    assert (Value(1.0) + Fraction(1, 2)).data == 1.5
+
+
+def test_repr_shows_data_grad_label_and_op() -> None:
+    x = Value(2.0, label="x")
+    assert repr(x) == "Value(data=2.0, grad=0.0, label='x')"
+    assert repr(x * 2) == "Value(data=4.0, grad=0.0, op='mul')"
+
+
+# --- edge cases, as PyTorch float64 gives them (test_torch_parity checks the same list) ---
+
+EDGE_CASES: list[tuple[str, Callable[[Any], Any], float, float]] = [
+    # (description, function of one Value, value, derivative)
+    ("log(0)", lambda x: x.log(), 0.0, math.inf),
+    ("log(-1)", lambda x: x.log(), -1.0, -1.0),  # 1/x, as PyTorch: only the value is nan
+    ("1/0", lambda x: 1.0 / x, 0.0, -math.inf),
+    ("exp(1000)", lambda x: x.exp(), 1000.0, math.inf),
+    ("0 ** -1", lambda x: x**-1, 0.0, -math.inf),
+    ("(-8) ** (1/3)", lambda x: x ** (1 / 3), -8.0, math.nan),
+    ("relu'(0)", lambda x: x.relu(), 0.0, 0.0),
+    ("abs'(0)", lambda x: abs(x), 0.0, 0.0),
+    ("sqrt(0)", lambda x: x.sqrt(), 0.0, math.inf),
+    ("sqrt(-1)", lambda x: x.sqrt(), -1.0, math.nan),
+    ("sigmoid(1000)", lambda x: x.sigmoid(), 1000.0, 0.0),
+    ("sigmoid(-1000)", lambda x: x.sigmoid(), -1000.0, 0.0),
+    ("tanh(1000)", lambda x: x.tanh(), 1000.0, 0.0),
+    ("tanh(-1000)", lambda x: x.tanh(), -1000.0, 0.0),
+    ("x ** 0 at 0", lambda x: x**0, 0.0, 0.0),
+    ("sin(inf)", lambda x: x.sin(), math.inf, math.nan),
+    ("(-2) ** 3", lambda x: x**3, -2.0, 12.0),
+    ("10 ** 400", lambda x: x**400, 10.0, math.inf),
+    ("(-10) ** 401", lambda x: x**401, -10.0, math.inf),
+]
+EDGE_IDS = [case[0] for case in EDGE_CASES]
+EDGE_VALUES = {
+    "log(0)": -math.inf, "log(-1)": math.nan, "1/0": math.inf, "exp(1000)": math.inf,
+    "0 ** -1": math.inf, "(-8) ** (1/3)": math.nan, "relu'(0)": 0.0, "abs'(0)": 0.0,
+    "sqrt(0)": 0.0, "sqrt(-1)": math.nan, "sigmoid(1000)": 1.0, "sigmoid(-1000)": 0.0,
+    "tanh(1000)": 1.0, "tanh(-1000)": -1.0, "x ** 0 at 0": 1.0, "sin(inf)": math.nan,
+    "(-2) ** 3": -8.0, "10 ** 400": math.inf, "(-10) ** 401": -math.inf,
+}
+
+
+def same_float(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+@pytest.mark.parametrize(("name", "fn", "x", "derivative"), EDGE_CASES, ids=EDGE_IDS)
+def test_edge_cases(name: str, fn: Callable[[Value], Value], x: float, derivative: float) -> None:
+    v = Value(x)
+    out = fn(v)
+    out.backward()
+    assert same_float(out.data, EDGE_VALUES[name]), out.data
+    assert same_float(v.grad, derivative), v.grad
+
+
+def test_division_by_zero_keeps_signs() -> None:
+    assert (Value(-1.0) / 0.0).data == -math.inf
+    assert (Value(1.0) / -0.0).data == -math.inf
+    assert math.isnan((Value(0.0) / 0.0).data)
+    assert (Value(-0.0) ** -1).data == -math.inf
+
+
+def test_no_python_arithmetic_error_escapes() -> None:
+    specials = [0.0, -0.0, 1.0, -1.0, 1e308, -1e308, 1000.0, -1000.0, math.inf, -math.inf,
+                math.nan, 0.5, -8.0]
+    for a in specials:
+        for b in specials:
+            x, y = Value(a), Value(b)
+            outs = [x + y, x - y, x * y, x / y, x**y, x**b, a**y, a / y]
+            outs += [f(x) for f in (Value.exp, Value.log, Value.sqrt, Value.sin, Value.cos,
+                                    Value.tanh, Value.sigmoid, Value.relu, abs)]
+            for out in outs:
+                out.backward()
