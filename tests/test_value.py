@@ -88,7 +88,7 @@ def test_dropped_graph_is_freed_without_the_cyclic_gc() -> None:
     import gc
 
     def live_values() -> int:
-        return sum(isinstance(o, Value) for o in gc.get_objects())
+        return sum(type(o) is Value for o in gc.get_objects())
 
     gc.collect()
     gc.disable()
