@@ -169,8 +169,9 @@ def _build(order: list[Value], grads: list[float], options: Options) -> Drawing:
     edges: list[tuple[str, str, dict[str, str]]] = []
     node_roles = roles(order, options.parameters)
     largest = max((abs(g) for g in grads if math.isfinite(g)), default=0.0)
+    scopes = _drawn_scopes(order, index) if options.cluster_modules else [()] * len(order)
     for i, node in enumerate(order):
-        box = _box_of(top, node.scopes) if options.cluster_modules else top
+        box = _box_of(top, scopes[i])
         style = _style(grads[i], node_roles[i], largest, options)
         box.nodes.append((f"v{i}", _record_label(node, grads[i], options.precision),
                           {**style, "id": f"v{i}"}))
@@ -210,6 +211,20 @@ def _style(grad: float, role: str, largest: float, options: Options) -> dict[str
     else:
         style["fillcolor"] = ROLE_FILLS[role]
     return style
+
+
+def _drawn_scopes(order: list[Value], index: dict[Value, int]) -> list[tuple[str, ...]]:
+    """Each node's scopes; a leaf made outside any scope (a parameter) joins its consumers'
+    scope when they all share one, so a neuron's weights sit in the neuron's box."""
+    scopes = [node.scopes for node in order]
+    consumers: list[set[tuple[str, ...]]] = [set() for _ in order]
+    for node in order:
+        for parent in node.parents:
+            consumers[index[parent]].add(node.scopes)
+    for i, node in enumerate(order):
+        if node.op_info is None and not scopes[i] and len(consumers[i]) == 1:
+            scopes[i] = next(iter(consumers[i]))
+    return scopes
 
 
 def _box_of(top: _Box, scopes: tuple[str, ...]) -> _Box:

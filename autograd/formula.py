@@ -215,9 +215,8 @@ def _evaluate(tree: ast.expr, leaves: Mapping[str, Value]) -> Operand:
     stack: list[tuple[ast.expr, bool]] = [(tree, False)]
     while stack:
         node, ready = stack.pop()
-        literal = _literal("", node)
-        if literal is not None:
-            results[id(node)] = literal
+        if isinstance(node, ast.Constant):
+            results[id(node)] = _number("", node)
             continue
         children = _children(node)
         if not ready and children:
@@ -238,7 +237,8 @@ def _children(node: ast.expr) -> list[ast.expr]:
     return []
 
 
-def _combine(node: ast.expr, operands: list[Operand], leaves: Mapping[str, Value]) -> Value:
+def _combine(node: ast.expr, operands: list[Operand], leaves: Mapping[str, Value]) -> Operand:
+    """One node's result from its operands' (a signed number stays a number: -2 is a constant)."""
     if isinstance(node, ast.Name):
         return leaves[node.id]
     if isinstance(node, ast.BinOp):
@@ -248,8 +248,7 @@ def _combine(node: ast.expr, operands: list[Operand], leaves: Mapping[str, Value
         return _OPERATORS[type(node.op)](left, right)
     if isinstance(node, ast.UnaryOp):
         (operand,) = operands
-        value = operand if isinstance(operand, Value) else Value(operand)
-        return -value if isinstance(node.op, ast.USub) else value
+        return -operand if isinstance(node.op, ast.USub) else operand
     assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     (argument,) = operands
     value = argument if isinstance(argument, Value) else Value(argument)

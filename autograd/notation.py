@@ -174,7 +174,7 @@ def node_names(order: Sequence[Value], notation: Notation, decimals: int = 9) ->
             plains.append(Name(plain.label(node.label)))
             names.append(Name(notation.label(node.label)))
         elif op is None:
-            p = _NEGATION if node.data < 0.0 else ATOM
+            p = 0 if node.data < 0.0 else ATOM  # a negative number is bracketed as an operand
             plains.append(Name(plain.number(node.data, decimals), p))
             names.append(Name(notation.number(node.data, decimals), p))
         else:
