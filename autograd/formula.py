@@ -11,6 +11,7 @@ import ast
 import keyword
 import math
 import unicodedata
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -117,7 +118,9 @@ def parse(text: str) -> Formula:
 
 def _parse_python(source: str) -> ast.Expression:
     try:
-        return ast.parse(source, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Python's SyntaxWarnings would print a second line
+            return ast.parse(source, mode="eval")
     except SyntaxError as e:
         message = e.msg
         if "Exceeds the limit" in message:

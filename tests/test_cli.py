@@ -185,3 +185,10 @@ def test_the_installed_console_script() -> None:
     done = subprocess.run([str(script), *SEED], capture_output=True, timeout=60, check=False)
     assert done.returncode == 0
     assert done.stdout == b"f = -12\ndf/dx = -4    df/dy = -4    df/dz = 3\n"
+
+
+def test_no_python_warning_joins_the_error_line() -> None:
+    done = python_m_autograd(["1if x else 2", "x=1"])
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.count(b"\n") == 1
+    assert done.stderr.startswith(b"chainrule: error: conditional expressions not allowed")

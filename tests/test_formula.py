@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -99,6 +100,13 @@ def test_bad_formulas_say_what_and_where(text: str, message: str) -> None:
         parse(text)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_pythons_syntax_warnings_stay_quiet() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FormulaError, match="conditional expressions not allowed"):
+            parse("1if x else 2")
 
 
 def test_columns_count_characters_not_bytes() -> None:
