@@ -28,6 +28,8 @@ def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
     """
     if not isinstance(root, Value):
         raise TypeError(f"stepper() expects a Value, got {type(root).__name__}")
+    if not isinstance(decimals, int) or not 0 <= decimals <= 17:
+        raise ValueError(f"decimals must be an int from 0 to 17, got {decimals!r}")
     if not isinstance(delay_ms, int) or not 50 <= delay_ms <= 60_000:
         raise ValueError(f"delay_ms must be an int from 50 to 60000, got {delay_ms!r}")
     target = Path(path)

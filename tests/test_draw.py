@@ -108,7 +108,7 @@ def test_edge_labels_are_the_op_tables_local_derivatives() -> None:
     product = out.parents[0]
     p = index[product]
     # d(x*y)/dx = y, d(x*y)/dy = x, d tanh(a)/da = 1 - tanh(a)^2: numbers here, rules in ops.py
-    assert edge_labels(source, f"v{index[x]}", f"op{p}") == ["-1"]  # decimals: as few as need
+    assert edge_labels(source, f"v{index[x]}", f"op{p}") == ["-1"]  # trailing zeros dropped
     assert edge_labels(source, f"v{index[y]}", f"op{p}") == ["0.5"]
     assert edge_labels(source, f"v{p}", f"op{index[out]}") == ["0.786"]  # 1 - tanh(-0.5)**2
 

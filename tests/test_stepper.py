@@ -65,6 +65,8 @@ def test_labels_cannot_break_out_of_the_page(tmp_path: Path) -> None:
 def test_the_page_is_written_only_as_html(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"ending in \.html"):
         autograd.stepper(seed_graph(), tmp_path / "p.svg")
+    with pytest.raises(ValueError, match="decimals"):
+        autograd.stepper(seed_graph(), tmp_path / "p.html", decimals=99)
     with pytest.raises(ValueError, match="delay_ms"):
         autograd.stepper(seed_graph(), tmp_path / "p.html", delay_ms=0)
     with pytest.raises(autograd.GraphTooLargeError):
