@@ -7,10 +7,20 @@ comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test lint bench graphviz install clean
+.PHONY: demo pictures test lint bench graphviz install clean
 
 demo: install graphviz
 	$(BIN)/python examples/seed_graph.py $(DEMO_DIR)
+	$(BIN)/python examples/mlp_clusters.py $(DEMO_DIR)
+	$(BIN)/python examples/lecture_network.py $(DEMO_DIR)
+	$(BIN)/chainrule "(x + y) * z" x=-2 y=5 z=-4 --explain -o $(DEMO_DIR)/formula.svg
+	@echo "open $(DEMO_DIR)/lecture_backprop.html in a browser to step through backward"
+
+# The README's pictures, regenerated from the examples.
+pictures: install graphviz
+	$(BIN)/python examples/seed_graph.py examples/pictures
+	$(BIN)/python examples/mlp_clusters.py examples/pictures
+	$(BIN)/python examples/lecture_network.py examples/pictures
 
 test: install graphviz lint
 	$(BIN)/python -m pytest

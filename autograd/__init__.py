@@ -1,8 +1,9 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
-from .draw import GraphvizNotFoundError, draw, render
+from .draw import Drawing, GraphTooLargeError, GraphvizNotFoundError, draw, render
+from .explain import explain
 from .graph import topological_order
-from .modes import grad_enabled, no_grad
+from .modes import grad_enabled, no_grad, scope
 from .ops import (
     OPS,
     Op,
@@ -20,10 +21,13 @@ from .ops import (
     step,
     tanh,
 )
+from .stepper import stepper
 from .value import Value
 
 __all__ = [
     "OPS",
+    "Drawing",
+    "GraphTooLargeError",
     "GraphvizNotFoundError",
     "Op",
     "Value",
@@ -31,6 +35,7 @@ __all__ = [
     "div",
     "draw",
     "exp",
+    "explain",
     "grad_enabled",
     "leaky_relu",
     "log",
@@ -38,11 +43,13 @@ __all__ = [
     "power",
     "relu",
     "render",
+    "scope",
     "sigmoid",
     "sign",
     "sin",
     "sqrt",
     "step",
+    "stepper",
     "tanh",
     "topological_order",
 ]

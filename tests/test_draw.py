@@ -1,23 +1,36 @@
-"""The basic drawing: a box per Value, a circle per op, one file whose suffix names its format."""
+"""Drawings: a box per Value, a circle per op, the options, golden DOT files and the SVG."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from pathlib import Path
 
 import graphviz
 import pytest
+from networks import lecture_network, scoped_network, seed_graph
 
 import autograd
-from autograd import Value
+from autograd import Value, scope
+from autograd.draw import ROLE_FILLS, grad_fill
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("CHAINRULE_UPDATE_GOLDEN") == "1"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot is not installed")
 
 
-def seed_graph() -> Value:
-    x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
-    f = (x + y) * z
-    f.label = "f"
-    f.backward()
-    return f
+def attrs_of(source: str, name: str) -> str:
+    """The attribute list of one node statement in DOT source."""
+    match = re.search(rf"^\s*{name} \[(.*)\]$", source, re.MULTILINE)
+    assert match is not None, name
+    return match.group(1)
+
+
+def edge_labels(source: str, tail: str, head: str) -> list[str]:
+    """The labels of the edges tail -> head in DOT source."""
+    return re.findall(rf'^\s*{tail} -> {head} \[label="?([^" ]+)"?', source, re.MULTILINE)
 
 
 def test_draw_shows_every_value_and_op() -> None:
@@ -30,8 +43,9 @@ def test_draw_shows_every_value_and_op() -> None:
     assert source.count("->") == 6
 
 
-def test_same_graph_same_bytes() -> None:
-    assert autograd.draw(seed_graph()).source == autograd.draw(seed_graph()).source
+def test_precision_sets_the_decimals() -> None:
+    source = autograd.draw(seed_graph(), precision=1).source
+    assert "x | data -2.0 | grad -4.0" in source
 
 
 def test_labels_are_escaped() -> None:
@@ -44,15 +58,137 @@ def test_draw_options_are_checked() -> None:
         autograd.draw(1.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="rankdir"):
         autograd.draw(Value(1.0), rankdir="XY")
+    with pytest.raises(ValueError, match="precision"):
+        autograd.draw(Value(1.0), precision=-1)
+    with pytest.raises(ValueError, match="max_nodes"):
+        autograd.draw(Value(1.0), max_nodes=0)
+
+
+def test_roles_colour_the_boxes() -> None:
+    error, weights = lecture_network()
+    source = autograd.draw(error, parameters=weights).source
+    order = autograd.topological_order(error)
+    seen = set()
+    for i, node in enumerate(order):
+        if node is error:
+            role = "output"
+        elif node.op_info is not None:
+            role = "intermediate"
+        elif any(node is w for w in weights):
+            role = "parameter"
+        else:
+            role = "input" if node.label else "constant"  # b1, b2 are not among `parameters`
+        assert f'fillcolor="{ROLE_FILLS[role]}"' in attrs_of(source, f"v{i}")
+        seen.add(role)
+    assert seen == set(ROLE_FILLS)
+
+
+def test_colour_by_grad_follows_sign_and_size() -> None:
+    assert grad_fill(0.0, 2.0) == "#ffffff"
+    assert grad_fill(float("nan"), 2.0) == "#bdbdbd"
+    strong, weak = grad_fill(2.0, 2.0), grad_fill(0.02, 2.0)
+    red = grad_fill(-2.0, 2.0)
+    assert int(strong[5:7], 16) > int(strong[1:3], 16)  # positive: more blue than red
+    assert int(red[1:3], 16) > int(red[5:7], 16)  # negative: more red than blue
+    assert int(weak[1:3], 16) > int(strong[1:3], 16)  # smaller |grad|: paler
+    f = seed_graph()
+    source = autograd.draw(f, color_by_grad=True).source
+    order = autograd.topological_order(f)
+    for i, node in enumerate(order):
+        assert f'fillcolor="{grad_fill(node.grad, 4.0)}"' in attrs_of(source, f"v{i}")
+    assert "blue for a positive gradient" in source
+
+
+def test_edge_labels_are_the_op_tables_local_derivatives() -> None:
+    x, y = Value(0.5, label="x"), Value(-1.0, label="y")
+    out = (x * y).tanh()
+    source = autograd.draw(out, edge_derivatives=True, precision=3).source
+    order = autograd.topological_order(out)
+    index = {node: i for i, node in enumerate(order)}
+    product = out.parents[0]
+    p = index[product]
+    # d(x*y)/dx = y, d(x*y)/dy = x, d tanh(a)/da = 1 - tanh(a)^2: numbers here, rules in ops.py
+    assert edge_labels(source, f"v{index[x]}", f"op{p}") == ["-1"]  # trailing zeros dropped
+    assert edge_labels(source, f"v{index[y]}", f"op{p}") == ["0.5"]
+    assert edge_labels(source, f"v{p}", f"op{index[out]}") == ["0.786"]  # 1 - tanh(-0.5)**2
+
+
+def test_edge_labels_for_a_repeated_input() -> None:
+    x = Value(3.0, label="x")
+    source = autograd.draw(x * x, edge_derivatives=True).source
+    assert edge_labels(source, "v0", "op1") == ["3", "3"]
+
+
+def test_clusters_follow_the_scopes() -> None:
+    loss, _ = scoped_network()
+    source = autograd.draw(loss, cluster_modules=True).source
+    labels = re.findall(r'label="(layers[^"]*)"', source)
+    assert labels == ["layers.0", "layers.0.neurons.1", "layers.0.neurons.0",
+                      "layers.1", "layers.1.neurons.0"]
+    assert source.count("subgraph cluster_") == 5
+    flat = autograd.draw(loss).source
+    assert "subgraph" not in flat
+
+
+def test_a_neurons_weights_join_its_cluster_and_shared_inputs_stay_out() -> None:
+    x = Value(2.0, label="x")
+    w0, w1 = Value(0.5, label="w0"), Value(-0.5, label="w1")
+    with scope("layers.0"):
+        with scope("layers.0.neurons.0"):
+            a = (w0 * x).tanh()
+        with scope("layers.0.neurons.1"):
+            b = (w1 * x).tanh()
+    source = autograd.draw(a + b, cluster_modules=True).source
+    blocks = source.split("subgraph ")
+    neuron0 = next(block for block in blocks if 'label="layers.0.neurons.0"' in block)
+    neuron1 = next(block for block in blocks if 'label="layers.0.neurons.1"' in block)
+    assert "w0 |" in neuron0 and "w1 |" not in neuron0
+    assert "w1 |" in neuron1
+    assert "x |" not in neuron0 and "x |" not in neuron1 and "x |" in blocks[0]
+
+
+def test_a_graph_over_the_limit_is_refused_at_once() -> None:
+    x = Value(1.0)
+    for _ in range(50):
+        x = x * 1.5
+    with pytest.raises(autograd.GraphTooLargeError, match="101 values, more than max_nodes=100"):
+        autograd.draw(x, max_nodes=100)
+    assert "shape=record" in autograd.draw(x, max_nodes=101).source
+
+
+GOLDEN_CASES = {
+    "seed_default": lambda: autograd.draw(seed_graph()),
+    "seed_edges_tb": lambda: autograd.draw(seed_graph(), precision=2, rankdir="TB",
+                                           edge_derivatives=True),
+    "lecture_grad_colours": lambda: _lecture_drawing(),
+    "scoped_clusters": lambda: autograd.draw(scoped_network()[0], cluster_modules=True,
+                                             parameters=scoped_network()[1]),
+}
+
+
+def _lecture_drawing() -> autograd.Drawing:
+    error, weights = lecture_network()
+    error.backward()
+    return autograd.draw(error, edge_derivatives=True, color_by_grad=True, parameters=weights)
+
+
+@pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
+def test_golden_dot_files(case: str) -> None:
+    path = GOLDEN / f"{case}.dot"
+    source = GOLDEN_CASES[case]().source
+    if UPDATE:
+        path.write_text(source, encoding="utf-8")
+        pytest.skip(f"rewrote {path.name} (CHAINRULE_UPDATE_GOLDEN=1)")
+    assert source == path.read_text(encoding="utf-8")
 
 
 def test_render_dot_writes_the_source(tmp_path: Path) -> None:
     f = seed_graph()
-    path = autograd.render(f, tmp_path / "g.dot")
-    assert path.read_text() == autograd.draw(f).source
+    path = autograd.render(f, tmp_path / "g.dot", edge_derivatives=True)
+    assert path.read_text() == autograd.draw(f, edge_derivatives=True).source
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@needs_dot
 @pytest.mark.parametrize(("suffix", "magic"), [(".svg", b"<?xml"), (".png", b"\x89PNG"),
                                                (".pdf", b"%PDF")])
 def test_render_picks_the_format_from_the_suffix(tmp_path: Path, suffix: str, magic: bytes) -> None:
@@ -61,17 +197,48 @@ def test_render_picks_the_format_from_the_suffix(tmp_path: Path, suffix: str, ma
     assert [p.name for p in tmp_path.iterdir()] == [f"graph{suffix}"]
 
 
+@needs_dot
+def test_the_same_graph_renders_to_the_same_svg_bytes(tmp_path: Path) -> None:
+    first = autograd.render(_lecture_drawing_root(), tmp_path / "a.svg", cluster_modules=True)
+    second = autograd.render(_lecture_drawing_root(), tmp_path / "b.svg", cluster_modules=True)
+    assert first.read_bytes() == second.read_bytes()
+    assert b'id="v0"' in first.read_bytes()
+
+
+def _lecture_drawing_root() -> Value:
+    error, _ = lecture_network()
+    error.backward()
+    return error
+
+
 def test_render_refuses_an_unknown_suffix(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf, \.dot"):
         autograd.render(Value(1.0), tmp_path / "graph.jpeg")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_missing_dot_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_dot(*args: object, **kwargs: object) -> bytes:
-        raise graphviz.ExecutableNotFound(("dot",))
+def no_dot(*args: object, **kwargs: object) -> bytes:
+    raise graphviz.ExecutableNotFound(("dot",))
 
+
+def test_missing_dot_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
     with pytest.raises(autograd.GraphvizNotFoundError, match="'graphviz' package"):
         autograd.render(seed_graph(), tmp_path / "g.svg")
     assert list(tmp_path.iterdir()) == []
+    assert "x | data -2.0000" in autograd.draw(seed_graph()).source
+
+
+@needs_dot
+def test_jupyter_shows_the_drawing_inline() -> None:
+    bundle = autograd.draw(seed_graph())._repr_mimebundle_()
+    svg = bundle["image/svg+xml"]
+    assert isinstance(svg, str) and "<svg" in svg and "data &#45;12.0000" in svg
+
+
+def test_jupyter_shows_the_dot_text_when_dot_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    bundle = autograd.draw(seed_graph())._repr_mimebundle_()
+    text = bundle["text/plain"]
+    assert isinstance(text, str)
+    assert "'graphviz' package" in text and "digraph {" in text

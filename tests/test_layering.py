@@ -41,3 +41,17 @@ def test_graphviz_only_where_drawing_happens(module: str) -> None:
 @pytest.mark.parametrize("module", ["value.py", "graph.py", "modes.py"])
 def test_the_engine_does_not_import_drawing(module: str) -> None:
     assert ".draw" not in imports_of(PACKAGE / module)
+
+
+@pytest.mark.parametrize("module", ["chain.py", "notation.py", "explain.py", "formula.py"])
+def test_explaining_and_parsing_do_not_import_drawing(module: str) -> None:
+    imported = imports_of(PACKAGE / module)
+    assert ".draw" not in imported and "graphviz" not in imported
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE.glob("*.py")))
+def test_no_module_evaluates_text(module: str) -> None:
+    tree = ast.parse((PACKAGE / module).read_text())
+    called = {node.func.id for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    assert not called & {"eval", "exec", "compile", "__import__"}

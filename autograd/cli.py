@@ -1,0 +1,154 @@
+"""The command line: a formula's value and every partial derivative, drawn when asked.
+
+    python -m autograd "(x + y) * z" x=-2 y=5 z=-4 -o graph.svg
+    chainrule "(x + y) * z" x=-2 y=5 z=-4 --explain
+
+Bad input gets one line on standard error and exit status 2; nothing is printed or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from .draw import FORMATS, GraphTooLargeError, GraphvizNotFoundError, render
+from .explain import explain
+from .formula import MAX_LENGTH, FormulaError, parse, parse_assignment
+from .stepper import stepper
+from .value import Value
+
+PROG = "chainrule"
+BAD_INPUT, FAILED = 2, 1
+OUTPUT_SUFFIXES = (*("." + f for f in FORMATS), ".html")
+
+
+class UsageError(Exception):
+    """Bad input: one line for standard error, then exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        if "unrecognized arguments: -" in message or "required: EXPR" in message:
+            message += " (a formula that starts with '-' goes after '--': chainrule -- '-x' x=1)"
+        raise UsageError(message)
+
+
+def _arguments() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG, description="Print a formula's value and its partial derivatives.",
+        epilog="The formula language: numbers, names, + - * / **, parentheses, unary minus and "
+               "the functions abs cos exp leaky_relu(x, slope) log relu sigmoid sign sin sqrt "
+               "step(x, low, high) tanh.")
+    parser.add_argument("expr", metavar="EXPR", help="the formula, or - to read it from stdin")
+    parser.add_argument("values", metavar="NAME=NUMBER", nargs="*",
+                        help="a value for each name in the formula")
+    parser.add_argument("-o", "--output", metavar="FILE", type=Path,
+                        help="draw the graph to FILE (.svg .png .pdf .dot), or write the "
+                             "backward stepper page (.html)")
+    parser.add_argument("--explain", action="store_true",
+                        help="tell the backward pass step by step")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on argv (default: sys.argv[1:]) and return the exit status."""
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except (UsageError, FormulaError, GraphTooLargeError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return BAD_INPUT
+    except (GraphvizNotFoundError, OSError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return FAILED
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(argv: list[str]) -> int:
+    args = _arguments().parse_args(argv)
+    output: Path | None = args.output
+    if output is not None:
+        _check_output(output)
+    text = _read_stdin() if args.expr == "-" else args.expr
+    formula = parse(text)
+    values: dict[str, float] = {}
+    for assignment in args.values:
+        name, number = parse_assignment(assignment)
+        if name in values:
+            raise UsageError(f"{name} is given two values")
+        values[name] = number
+    root, leaves = formula.evaluate(values)
+    root.backward()
+    if output is not None:
+        _write(root, output)
+    print(_report(root, leaves, args.json, explain(root) if args.explain else None), end="")
+    return 0
+
+
+def _read_stdin() -> str:
+    """At most MAX_LENGTH characters of UTF-8 from standard input, without reading on."""
+    data = sys.stdin.buffer.read(4 * MAX_LENGTH + 1)
+    if len(data) > 4 * MAX_LENGTH:
+        raise UsageError(f"the formula on standard input is longer than the limit of "
+                         f"{MAX_LENGTH:,} characters")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"standard input is not UTF-8 text (byte {e.start + 1})") from None
+
+
+def _check_output(output: Path) -> None:
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise UsageError(f"cannot tell what to write from {str(output)[:60]!r}: "
+                         f"use a suffix among {' '.join(OUTPUT_SUFFIXES)}")
+    folder = output.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {str(output)[:60]!r}: there is no folder "
+                         f"{str(folder)[:60]!r}")
+
+
+def _write(root: Value, output: Path) -> None:
+    try:
+        if output.suffix.lower() == ".html":
+            stepper(root, output)
+        else:
+            render(root, output, edge_derivatives=True)
+    except OSError as e:
+        raise OSError(f"cannot write {str(output)[:60]!r}: {e.strerror or e}") from None
+
+
+def _number(x: float) -> str:
+    """The shortest text that reads back as x, without a trailing .0."""
+    text = repr(x)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _report(root: Value, leaves: dict[str, Value], as_json: bool,
+            explanation: str | None) -> str:
+    name = root.label
+    if as_json:
+        result: dict[str, object] = {
+            "value": _json_number(root.data),
+            "gradients": {k: _json_number(v.grad) for k, v in leaves.items()},
+        }
+        if explanation is not None:
+            result["explanation"] = explanation
+        return json.dumps(result, ensure_ascii=False, allow_nan=False) + "\n"
+    lines = [f"{name} = {_number(root.data)}"]
+    if leaves:
+        lines.append("    ".join(f"d{name}/d{k} = {_number(v.grad)}" for k, v in leaves.items()))
+    if explanation is not None:
+        lines += ["", explanation.rstrip("\n")]
+    return "\n".join(lines) + "\n"
+
+
+def _json_number(x: float) -> float | str:
+    """x, or "inf", "-inf", "nan" where JSON has no number for it."""
+    return x if math.isfinite(x) else _number(x)

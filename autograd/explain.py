@@ -1,0 +1,139 @@
+"""The backward pass told step by step: each gradient as upstream gradient × local derivative."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from .chain import Backprop, Step, backprop, cut_nodes, depending_on, derivative
+from .notation import LatexNotation, Name, Notation, node_names
+from .value import Value
+
+STYLES = ("text", "markdown", "latex")
+
+
+class Explanation:
+    """The lines of one backward pass in one notation, numbers with `decimals` decimals."""
+
+    def __init__(self, record: Backprop, notation: Notation, decimals: int) -> None:
+        self.record = record
+        self.notation = notation
+        self.decimals = decimals
+        self.names = node_names(record.nodes, notation, decimals)
+        self.root = self.names[-1]
+
+    def symbolic(self, step: Step) -> str:
+        """∂root/∂node written with the chain rule: Σ ∂root/∂consumer × ∂consumer/∂node."""
+        n = self.notation
+        node = self.names[step.node]
+        if not step.terms:
+            return n.partial(self.root, node)
+        products = [n.partial(self.root, self.names[t.consumer]) + n.times
+                    + n.partial(self.names[t.consumer], node) for t in step.terms]
+        return n.plus.join(products)
+
+    def numeric(self, step: Step) -> str:
+        """The same sum with the numbers filled in."""
+        n, d = self.notation, self.decimals
+        return n.plus.join(n.factor(t.upstream, d) + n.times + n.factor(t.local, d)
+                           for t in step.terms)
+
+    def line(self, step: Step) -> str:
+        """One step: ∂E/∂a = ∂E/∂b × ∂b/∂a = 0.5 × 2 = 1 (the root's own step: ∂E/∂E = 1)."""
+        parts = [self.notation.partial(self.root, self.names[step.node])]
+        if step.terms:
+            parts += [self.symbolic(step), self.numeric(step)]
+        parts.append(self.notation.number(step.grad, self.decimals))
+        return " = ".join(parts)
+
+    def chain(self, wrt: int) -> str | None:
+        """∂root/∂wrt through the labelled nodes every path passes, as one product, if any."""
+        stops = [i for i in cut_nodes(self.record, wrt) if self.record.nodes[i].label]
+        nodes = self.record.nodes
+        root, last = len(nodes) - 1, wrt
+        stops = [i for i in stops if i not in (root, last)]
+        if not stops:
+            return None
+        path = [root, *stops, last]
+        factors = [self.record.grad(stops[0])]
+        factors += [derivative(nodes[a], nodes[b]) for a, b in pairwise(path[1:])]
+        n, d = self.notation, self.decimals
+        partials = [n.partial(self.names[a], self.names[b]) for a, b in pairwise(path)]
+        return " = ".join([
+            n.partial(self.root, self.names[wrt]),
+            n.times.join(partials),
+            n.times.join(n.factor(f, d) for f in factors),
+            n.number(self.record.grad(wrt), d),
+        ])
+
+
+def explain(root: Value, wrt: Value | None = None, style: str = "text",
+            decimals: int = 9) -> str:
+    """The backward pass of root, one line per node in the order backward visits them.
+
+    Each line gives the node's gradient as the sum over its consumers of upstream gradient times
+    local derivative (from the op table), first in symbols, then in numbers. With wrt, only the
+    steps leading to wrt, and last the whole chain through the labelled nodes on its way.
+    style is "text", "markdown" (a table) or "latex" (an align* block).
+    """
+    _check(root, wrt, style, decimals)
+    record = backprop(root)
+    notation = LatexNotation() if style == "latex" else Notation()
+    told = Explanation(record, notation, decimals)
+    steps = list(record.steps)
+    chain = None
+    if wrt is not None:
+        target = next((i for i, node in enumerate(record.nodes) if node is wrt), None)
+        if target is None:
+            return _unrelated(told, Name(notation.label(wrt.label or "wrt")), style)
+        depends = depending_on(record, target)
+        steps = [s for s in steps if depends[s.node]]
+        chain = told.chain(target)
+    lines = [told.line(step) for step in steps]
+    if style == "markdown":
+        return _markdown(told, steps, lines, chain)
+    if chain is not None:
+        lines.append(chain)
+    if style == "latex":
+        return "\\begin{align*}\n" + " \\\\\n".join(_align(line) for line in lines) \
+            + "\n\\end{align*}\n"
+    return "\n".join(lines) + "\n"
+
+
+def _check(root: Value, wrt: Value | None, style: str, decimals: int) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"explain() expects a Value, got {type(root).__name__}")
+    if wrt is not None and not isinstance(wrt, Value):
+        raise TypeError(f"wrt must be a Value or None, got {type(wrt).__name__}")
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {', '.join(map(repr, STYLES))}, got {style!r}")
+    if not isinstance(decimals, int) or not 0 <= decimals <= 17:
+        raise ValueError(f"decimals must be an int from 0 to 17, got {decimals!r}")
+
+
+def _unrelated(told: Explanation, wrt: Name, style: str) -> str:
+    n = told.notation
+    line = f"{n.partial(told.root, wrt)} = 0"
+    if style == "latex":
+        return f"\\begin{{align*}}\n{_align(line)}\n\\end{{align*}}\n"
+    suffix = f" ({told.root.text} does not depend on {wrt.text})"
+    return (f"`{line}`{suffix}\n" if style == "markdown" else line + suffix + "\n")
+
+
+def _align(line: str) -> str:
+    return line.replace(" = ", " &= ", 1)
+
+
+def _markdown(told: Explanation, steps: list[Step], lines: list[str],
+              chain: str | None) -> str:
+    rows = ["| step | node | gradient | chain rule |", "| ---: | --- | ---: | --- |"]
+    for number, (step, line) in enumerate(zip(steps, lines, strict=True), start=1):
+        name = told.names[step.node].text
+        grad = told.notation.number(step.grad, told.decimals)
+        rows.append(f"| {number} | {_code(name)} | {grad} | {_code(line)} |")
+    if chain is not None:
+        rows += ["", f"Along the chain: {_code(chain)}"]
+    return "\n".join(rows) + "\n"
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("`", "'").replace("|", "\\|") + "`"

@@ -1,0 +1,275 @@
+"""The command line's formula language, read by a whitelist over Python's ast (never eval).
+
+A formula is numbers, names, + - * / **, parentheses, unary minus and the engine's functions:
+`(x + y) * z`, `sigmoid(w * x + b)`, `leaky_relu(x, 0.1)`. Anything else is refused with a
+FormulaError that says what was wrong and, where it helps, at which column.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import unicodedata
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .value import Value
+
+MAX_LENGTH = 100_000  # characters; Python's parser itself refuses nesting deeper than ~3000
+
+Operand = Value | float
+
+
+class FormulaError(ValueError):
+    """A formula or a value that cannot be used; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function of the formula language: one Value argument, then optional number params."""
+
+    apply: Callable[..., Value]
+    params: tuple[str, ...] = ()
+
+
+FUNCTIONS: dict[str, Function] = {
+    name: Function(getattr(Value, method))
+    for name, method in [("abs", "__abs__"), ("cos", "cos"), ("exp", "exp"), ("log", "log"),
+                         ("relu", "relu"), ("sigmoid", "sigmoid"), ("sign", "sign"),
+                         ("sin", "sin"), ("sqrt", "sqrt"), ("tanh", "tanh")]
+} | {"leaky_relu": Function(Value.leaky_relu, ("slope",)),
+     "step": Function(Value.step, ("low", "high"))}
+
+_OPERATORS: dict[type[ast.operator], Callable[[Value, Operand], Value]] = {
+    ast.Add: Value.__add__, ast.Sub: Value.__sub__, ast.Mult: Value.__mul__,
+    ast.Div: Value.__truediv__, ast.Pow: Value.__pow__,
+}
+_REFUSED_OPERATORS: dict[type[ast.AST], str] = {
+    ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+    ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Not: "not", ast.Invert: "~",
+}
+_REFUSED = {
+    ast.Attribute: "attribute access (a.b)", ast.Subscript: "subscripts (a[b])",
+    ast.Lambda: "lambda", ast.Compare: "comparisons", ast.BoolOp: "and/or",
+    ast.IfExp: "conditional expressions", ast.NamedExpr: "assignments (:=)",
+    ast.List: "lists", ast.Tuple: "tuples (a, b)", ast.Set: "sets", ast.Dict: "dicts",
+    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions", ast.GeneratorExp: "generator expressions",
+    ast.JoinedStr: "f-strings", ast.Starred: "starred arguments (*a)", ast.Await: "await",
+    ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "slices",
+}
+FUNCTION_NAMES = ", ".join(sorted(FUNCTIONS))
+LANGUAGE = "numbers, names, + - * / **, parentheses and the functions " + FUNCTION_NAMES
+
+
+def _error(text: str, node: ast.AST, message: str, note: str = "") -> FormulaError:
+    """A FormulaError for node: the message, its place (line and column) in text, a note."""
+    lines = text.split("\n")
+    lineno: int = getattr(node, "lineno", 1)
+    line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+    offset: int = getattr(node, "col_offset", 0)
+    column = len(line.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
+    where = f"column {column}" if len(lines) == 1 else f"line {lineno}, column {column}"
+    return FormulaError(f"{message} at {where}" + (f" ({note})" if note else ""))
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A checked formula: its text, its tree and its variable names in order of appearance."""
+
+    text: str
+    tree: ast.Expression
+    names: tuple[str, ...]
+
+    def evaluate(self, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+        """The formula's Value graph for these values (root labelled f), and its variables."""
+        missing = [name for name in self.names if name not in values]
+        if missing:
+            raise FormulaError(f"no value for {missing[0]}: give it as {missing[0]}=NUMBER")
+        unused = [name for name in values if name not in self.names]
+        if unused:
+            raise FormulaError(f"{unused[0]} is given a value but the formula does not use it")
+        leaves = {name: Value(float(values[name]), label=name) for name in self.names}
+        result = _evaluate(self.tree.body, leaves)
+        root = result if isinstance(result, Value) else Value(result)
+        if root.op_info is not None or not root.label:  # a lone variable keeps its name
+            root.label = "f"
+        return root, leaves
+
+
+def parse(text: str) -> Formula:
+    """Check a formula and find its variables; a FormulaError says what is wrong, and where."""
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula is text, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"the formula is {len(text):,} characters long; "
+                           f"the limit is {MAX_LENGTH:,}")
+    if "\0" in text:
+        column = text.index("\0") + 1
+        raise FormulaError(f"the formula contains a NUL character at column {column}")
+    source = text.strip()
+    if not source:
+        raise FormulaError("the formula is empty")
+    tree = _parse_python(source)
+    return Formula(source, tree, _check(source, tree))
+
+
+def _parse_python(source: str) -> ast.Expression:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Python's SyntaxWarnings would print a second line
+            return ast.parse(source, mode="eval")
+    except SyntaxError as e:
+        message = e.msg
+        if "Exceeds the limit" in message:
+            message = "a number has more than 4300 digits"
+        elif "too many nested parentheses" in message:
+            message = "too many nested parentheses (at most 200)"
+        where = f" at column {e.offset}" if e.offset and "\n" not in source else ""
+        if e.lineno and "\n" in source:
+            where = f" at line {e.lineno}, column {e.offset}"
+        raise FormulaError(f"syntax error{where}: {message}") from None
+    except (RecursionError, MemoryError):
+        raise FormulaError("the formula is nested too deeply for Python's parser "
+                           "(about 3000 levels of operators or brackets at most)") from None
+
+
+def _check(text: str, tree: ast.Expression) -> tuple[str, ...]:
+    """Refuse every node outside the language; return the variable names in order."""
+    names: dict[str, None] = {}
+    stack: list[ast.AST] = [tree.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _OPERATORS:
+                raise _unsupported(text, node, node.op)
+            stack += [node.right, node.left]
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.USub | ast.UAdd):
+                raise _unsupported(text, node, node.op)
+            stack.append(node.operand)
+        elif isinstance(node, ast.Constant):
+            _number(text, node)
+        elif isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                raise _error(text, node, f"{node.id} is a function", f"call it: {node.id}(x)")
+            names.setdefault(node.id)
+        elif isinstance(node, ast.Call):
+            stack += reversed(_check_call(text, node))
+        else:
+            what = _REFUSED.get(type(node), type(node).__name__)
+            raise _error(text, node, f"{what} not allowed", f"a formula has {LANGUAGE}")
+    return tuple(names)
+
+
+def _unsupported(text: str, node: ast.AST, op: ast.AST) -> FormulaError:
+    return _error(text, node, f"unsupported operator {_REFUSED_OPERATORS[type(op)]}",
+                  "use + - * / **")
+
+
+def _check_call(text: str, node: ast.Call) -> list[ast.expr]:
+    """The arguments to check further of a call, once the call itself is allowed."""
+    if not isinstance(node.func, ast.Name):
+        raise _error(text, node, "only a function's name can be called", "as in exp(x)")
+    function = FUNCTIONS.get(node.func.id)
+    if function is None:
+        raise _error(text, node, f"unknown function {node.func.id!r}",
+                     f"the functions: {FUNCTION_NAMES}")
+    if node.keywords:
+        raise _error(text, node, f"keyword argument to {node.func.id}()",
+                     "give its numbers in order")
+    most = 1 + len(function.params)
+    if not 1 <= len(node.args) <= most:
+        takes = "one argument" if most == 1 else f"1 to {most} arguments"
+        raise _error(text, node, f"{node.func.id}() takes {takes}, got {len(node.args)}")
+    for param, arg in zip(function.params, node.args[1:], strict=False):
+        if _literal(text, arg) is None:
+            raise _error(text, arg, f"the {param} of {node.func.id}() must be a number")
+    return node.args[:1]
+
+
+def _number(text: str, node: ast.Constant) -> float:
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        kind = "complex number" if isinstance(value, complex) else f"{value!r:.20}"
+        raise _error(text, node, f"{kind} not allowed", "a formula's numbers are real")
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf  # an integer literal beyond float range, as float("1e999") is
+
+
+def _literal(text: str, node: ast.expr) -> float | None:
+    """The number a literal (possibly signed) stands for, None if node is not one."""
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        sign = -sign if isinstance(node.op, ast.USub) else sign
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        return sign * _number(text, node)
+    return None
+
+
+def _evaluate(tree: ast.expr, leaves: Mapping[str, Value]) -> Operand:
+    """The Value of a checked tree, bottom up with an explicit stack (no recursion)."""
+    results: dict[int, Operand] = {}
+    stack: list[tuple[ast.expr, bool]] = [(tree, False)]
+    while stack:
+        node, ready = stack.pop()
+        if isinstance(node, ast.Constant):
+            results[id(node)] = _number("", node)
+            continue
+        children = _children(node)
+        if not ready and children:
+            stack.append((node, True))
+            stack += [(child, False) for child in reversed(children)]
+            continue
+        results[id(node)] = _combine(node, [results.pop(id(c)) for c in children], leaves)
+    return results[id(tree)]
+
+
+def _children(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return node.args[:1]
+    return []
+
+
+def _combine(node: ast.expr, operands: list[Operand], leaves: Mapping[str, Value]) -> Operand:
+    """One node's result from its operands' (a signed number stays a number: -2 is a constant)."""
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    if isinstance(node, ast.BinOp):
+        left, right = operands
+        if not isinstance(left, Value):
+            left = Value(left)  # a number on the left, as in 2 ** x: a constant leaf
+        return _OPERATORS[type(node.op)](left, right)
+    if isinstance(node, ast.UnaryOp):
+        (operand,) = operands
+        return -operand if isinstance(node.op, ast.USub) else operand
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    (argument,) = operands
+    value = argument if isinstance(argument, Value) else Value(argument)
+    params = [_literal("", arg) for arg in node.args[1:]]
+    return FUNCTIONS[node.func.id].apply(value, *params)
+
+
+def parse_assignment(text: str) -> tuple[str, float]:
+    """NAME=NUMBER as (name, number); a FormulaError says what is wrong with it."""
+    name, equals, number = text.partition("=")
+    if not equals:
+        raise FormulaError(f"expected NAME=NUMBER, got {text[:40]!r}")
+    name = unicodedata.normalize("NFKC", name.strip())  # as Python reads names in a formula
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise FormulaError(f"{name[:40]!r} is not a name (in {text[:40]!r})")
+    if name in FUNCTIONS:
+        raise FormulaError(f"{name} is a function, not a name that can take a value")
+    try:
+        return name, float(number)
+    except ValueError:
+        raise FormulaError(f"{number[:40]!r} is not a number (for {name})") from None

@@ -1,0 +1,43 @@
+"""The examples run and write their pictures where they are told (as `make demo` runs them)."""
+
+from __future__ import annotations
+
+import runpy
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+WRITES = {
+    "seed_graph.py": ["seed_graph.svg"],
+    "mlp_clusters.py": ["mlp_clusters.svg"],
+    "lecture_network.py": ["lecture_backprop.html", "lecture_network.svg"],
+}
+
+
+def test_every_example_is_listed() -> None:
+    assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(WRITES)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@pytest.mark.parametrize("script", sorted(WRITES))
+def test_example_writes_its_pictures(script: str, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "argv", [script, str(tmp_path / "out")])
+    runpy.run_path(str(EXAMPLES / script), run_name="__main__")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == WRITES[script]
+    out = capsys.readouterr().out
+    assert "wrote" in out
+    if script == "lecture_network.py":
+        assert "E = 0.298371109\n" in out
+        assert "= 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041\n" in out
+
+
+def test_the_readme_pictures_are_committed() -> None:
+    for pictures in WRITES.values():
+        for name in pictures:
+            if name.endswith(".svg"):
+                assert (EXAMPLES / "pictures" / name).exists(), name

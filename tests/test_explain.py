@@ -1,0 +1,152 @@
+"""explain(): the backward pass told step by step, checked against the lecture's numbers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from networks import lecture_network, seed_graph
+from strategies import Program, programs, values
+
+import autograd
+from autograd import Value, explain
+from autograd.notation import format_number
+
+
+def test_the_lecture_chain_for_w5() -> None:
+    error, w = lecture_network()
+    text = explain(error, wrt=w[4])
+    assert text.splitlines()[-1] == (
+        "∂E/∂w5 = ∂E/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5"
+        " = 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041")
+
+
+def test_the_lecture_chain_for_w1_sums_both_outputs() -> None:
+    error, w = lecture_network()
+    lines = explain(error, wrt=w[0]).splitlines()
+    assert lines[-1] == (
+        "∂E/∂w1 = ∂E/∂out_h1 × ∂out_h1/∂net_h1 × ∂net_h1/∂w1"
+        " = 0.036350306 × 0.241300709 × 0.05 = 0.000438568")
+    out_h1 = next(line for line in lines if line.startswith("∂E/∂out_h1 ="))
+    # the lecture's 0.055399425 + -0.019049119, each as upstream × local derivative
+    assert out_h1.endswith("= 0.138498562 × 0.4 + (-0.038098237) × 0.5 = 0.036350306")
+
+
+def test_the_seed_graph_told_in_full() -> None:
+    assert explain(seed_graph()) == (
+        "∂f/∂f = 1\n"
+        "∂f/∂(x + y) = ∂f/∂f × ∂f/∂(x + y) = 1 × (-4) = -4\n"
+        "∂f/∂x = ∂f/∂(x + y) × ∂(x + y)/∂x = (-4) × 1 = -4\n"
+        "∂f/∂y = ∂f/∂(x + y) × ∂(x + y)/∂y = (-4) × 1 = -4\n"
+        "∂f/∂z = ∂f/∂f × ∂f/∂z = 1 × 3 = 3\n"
+    )
+
+
+def test_wrt_keeps_only_the_steps_leading_to_it() -> None:
+    f = seed_graph()
+    x = f.parents[0].parents[0]
+    assert explain(f, wrt=x).splitlines() == [
+        "∂f/∂f = 1",
+        "∂f/∂(x + y) = ∂f/∂f × ∂f/∂(x + y) = 1 × (-4) = -4",
+        "∂f/∂x = ∂f/∂(x + y) × ∂(x + y)/∂x = (-4) × 1 = -4",
+    ]
+
+
+def test_a_labelled_node_becomes_a_stop_of_the_chain() -> None:
+    f = seed_graph()
+    q = f.parents[0]
+    q.label = "q"
+    assert explain(f, wrt=q.parents[0]).splitlines()[-1] == (
+        "∂f/∂x = ∂f/∂q × ∂q/∂x = (-4) × 1 = -4")
+
+
+def test_a_node_outside_the_graph() -> None:
+    text = explain(seed_graph(), wrt=Value(1.0, label="w"))
+    assert text == "∂f/∂w = 0 (f does not depend on w)\n"
+
+
+def test_the_lines_do_not_need_backward_and_do_not_touch_grad() -> None:
+    x = Value(2.0, label="x")
+    y = x * x + x
+    y.label = "y"
+    assert explain(y).splitlines()[-1] == (
+        "∂y/∂x = ∂y/∂y × ∂y/∂x + ∂y/∂(x × x) × ∂(x × x)/∂x + ∂y/∂(x × x) × ∂(x × x)/∂x"
+        " = 1 × 1 + 1 × 2 + 1 × 2 = 5")
+    assert x.grad == 0.0
+
+
+def test_markdown_is_a_table() -> None:
+    text = explain(seed_graph(), style="markdown")
+    lines = text.splitlines()
+    assert lines[0] == "| step | node | gradient | chain rule |"
+    assert lines[1] == "| ---: | --- | ---: | --- |"
+    assert lines[6] == "| 5 | `z` | 3 | `∂f/∂z = ∂f/∂f × ∂f/∂z = 1 × 3 = 3` |"
+    assert len(lines) == 2 + 5
+    assert all(line.count(" | ") == 3 for line in lines)
+
+
+def test_markdown_escapes_pipes() -> None:
+    x = Value(-2.0, label="x")
+    text = explain(abs(x), style="markdown")
+    assert "`\\|x\\|`" in text
+
+
+def test_latex_is_an_align_block() -> None:
+    error, w = lecture_network()
+    text = explain(error, wrt=w[4], style="latex")
+    assert text.startswith("\\begin{align*}\n") and text.endswith("\\end{align*}\n")
+    last = text.splitlines()[-2]
+    assert last == (
+        r"\frac{\partial \text{E}}{\partial \text{w5}} &= "
+        r"\frac{\partial \text{E}}{\partial \text{out\_o1}} \cdot "
+        r"\frac{\partial \text{out\_o1}}{\partial \text{net\_o1}} \cdot "
+        r"\frac{\partial \text{net\_o1}}{\partial \text{w5}} = "
+        r"0.74136507 \cdot 0.186815602 \cdot 0.593269992 = 0.082167041")
+    assert text.count(r" \\") == text.count("&=") - 1
+
+
+def test_latex_names_of_ops() -> None:
+    x = Value(4.0, label="x_1")
+    text = explain((x.sqrt() * x.sigmoid()) ** 2, style="latex")
+    assert r"\sqrt{\text{x\_1}}" in text
+    assert r"\sigma(\text{x\_1})" in text
+    assert r"\left(\sqrt{\text{x\_1}} \times \sigma(\text{x\_1})\right)^{2}" in text
+
+
+def test_decimals() -> None:
+    assert explain(seed_graph(), decimals=2).splitlines()[4] == "∂f/∂z = ∂f/∂f × ∂f/∂z = 1 × 3 = 3"
+    x = Value(1.0, label="x")
+    assert "∂(x × 0.333)/∂x = ∂(x × 0.333)/∂(x × 0.333) × ∂(x × 0.333)/∂x = 1 × 0.333 = 0.333" \
+        in explain(x * (1 / 3), decimals=3).splitlines()
+
+
+def test_bad_arguments_say_what_is_expected() -> None:
+    with pytest.raises(TypeError, match="expects a Value"):
+        explain(1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="wrt must be a Value"):
+        explain(Value(1.0), wrt=2.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="style must be one of 'text', 'markdown', 'latex'"):
+        explain(Value(1.0), style="html")
+    with pytest.raises(ValueError, match="decimals"):
+        explain(Value(1.0), decimals=40)
+
+
+@given(programs())
+def test_every_line_ends_in_the_gradient_backward_gives(program: Program) -> None:
+    leaves = values(program.leaves)
+    root = program.run(*leaves)
+    lines = explain(root, decimals=12).splitlines()
+    root.backward()
+    order = autograd.topological_order(root)
+    assert len(lines) == len(order)
+    by_name = {line.split(" = ")[0]: line.rsplit(" = ", 1)[1] for line in lines}
+    for leaf in leaves:
+        if any(node is leaf for node in order):
+            assert by_name[f"∂{root_name(lines)}/∂{leaf.label}"] == format_number(leaf.grad, 12)
+
+
+def root_name(lines: list[str]) -> str:
+    match = re.match(r"∂(.*)/∂", lines[0])
+    assert match is not None
+    return match.group(1)

@@ -1,0 +1,156 @@
+"""The stepper page: self-contained, and stepping through backward in a real headless browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from networks import lecture_network, seed_graph
+
+import autograd
+from autograd import Value
+from autograd.chain import backprop
+from autograd.notation import format_number
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = "/usr/bin/chromedriver"
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None,
+                                reason="Graphviz's dot is not installed")
+
+
+def steps_of(page: str) -> list[dict[str, Any]]:
+    match = re.search(r'<script type="application/json" id="backward-steps">(.*?)</script>',
+                      page, re.DOTALL)
+    assert match is not None
+    steps: list[dict[str, Any]] = json.loads(match.group(1))
+    return steps
+
+
+def test_the_page_holds_every_step_in_backward_order(tmp_path: Path) -> None:
+    error, _ = lecture_network()
+    page = autograd.stepper(error, tmp_path / "backprop.html").read_text(encoding="utf-8")
+    steps = steps_of(page)
+    record = backprop(error)
+    assert [s["node"] for s in steps] == [f"v{step.node}" for step in record.steps]
+    assert [s["line"] for s in steps] == autograd.explain(error).splitlines()
+    assert [s["grad"] for s in steps] == [
+        "grad " + format_number(step.grad, 4, strip=False) for step in record.steps]
+    assert steps[0]["consumers"] == []
+    assert all(f'id="{s["node"]}"' in page for s in steps)
+    assert error.grad == 0.0  # the page computes its own backward pass
+
+
+def test_the_page_needs_nothing_from_outside(tmp_path: Path) -> None:
+    page = autograd.stepper(seed_graph(), tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "<script src" not in page and "<link" not in page and "url(" not in page
+    assert "@import" not in page and "<img" not in page and "<iframe" not in page
+    outside = {m.group(0) for m in re.finditer(r"https?://[^\s\"'<>]+", page)}
+    assert outside <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}  # names
+    assert "default-src 'none'" in page
+
+
+def test_labels_cannot_break_out_of_the_page(tmp_path: Path) -> None:
+    x = Value(1.0, label="</script><script>alert(1)</script>")
+    page = autograd.stepper(x * 2.0, tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+    assert page.count("</script>") == 2
+
+
+def test_the_page_is_written_only_as_html(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"ending in \.html"):
+        autograd.stepper(seed_graph(), tmp_path / "p.svg")
+    with pytest.raises(ValueError, match="decimals"):
+        autograd.stepper(seed_graph(), tmp_path / "p.html", decimals=99)
+    with pytest.raises(ValueError, match="delay_ms"):
+        autograd.stepper(seed_graph(), tmp_path / "p.html", delay_ms=0)
+    with pytest.raises(autograd.GraphTooLargeError):
+        autograd.stepper(seed_graph(), tmp_path / "p.html", max_nodes=3)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- in a real browser ---
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None or not Path(CHROMEDRIVER).exists():
+        reason = ("no headless browser here: the stepper's browser test needs Debian's "
+                  "chromium and chromium-driver (apt-get install chromium chromium-driver)")
+        if os.environ.get("CHAINRULE_REQUIRE_BROWSER") == "1":  # set by .ci/run
+            pytest.fail(reason)
+        pytest.skip(reason)
+    webdriver = pytest.importorskip("selenium.webdriver",
+                                    reason="selenium is not installed (pip install selenium)")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--window-size=1400,900"):
+        options.add_argument(flag)
+    options.binary_location = CHROMIUM
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def grad_text(driver: Any, node: str) -> str:
+    text: str = driver.execute_script(
+        "return Array.from(document.getElementById(arguments[0]).querySelectorAll('text'))"
+        ".map((t) => t.textContent).find((t) => t.startsWith('grad '));", node)
+    return text
+
+
+def classes(driver: Any, node: str) -> str:
+    value: str = driver.execute_script(
+        "return document.getElementById(arguments[0]).getAttribute('class');", node)
+    return value
+
+
+def test_next_reveals_the_next_nodes_grad(browser: Any, tmp_path: Path) -> None:
+    error, _ = lecture_network()
+    path = autograd.stepper(error, tmp_path / "backprop.html", delay_ms=50)
+    steps = steps_of(path.read_text(encoding="utf-8"))
+    browser.get(path.as_uri())
+    click = browser.find_element
+    assert click("id", "counter").text == f"Step 0 of {len(steps)}"
+    assert all(grad_text(browser, s["node"]) == "grad ?" for s in steps)
+
+    click("id", "next").click()
+    first, second = steps[0], steps[1]
+    assert grad_text(browser, first["node"]) == "grad 1.0000"
+    assert grad_text(browser, second["node"]) == "grad ?"
+    assert "current" in classes(browser, first["node"])
+    assert click("id", "current").text == "∂E/∂E = 1"
+
+    click("id", "next").click()
+    assert grad_text(browser, second["node"]) == second["grad"]
+    assert "current" in classes(browser, second["node"])
+    assert "current" not in classes(browser, first["node"])
+    assert "upstream" in classes(browser, first["node"])  # second's grad comes from the root
+    assert click("id", "current").text == second["line"]
+    assert click("id", "counter").text == f"Step 2 of {len(steps)}"
+
+    click("id", "prev").click()
+    assert grad_text(browser, second["node"]) == "grad ?"
+    assert grad_text(browser, first["node"]) == "grad 1.0000"
+
+    w5 = next(s for s in steps if s["line"].startswith("∂E/∂w5 ="))
+    assert w5["line"].endswith("= 0.082167041")
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    click("id", "play").click()
+    WebDriverWait(browser, 60, poll_frequency=0.2).until(
+        lambda d: d.find_element("id", "counter").text == f"Step {len(steps)} of {len(steps)}")
+    assert grad_text(browser, w5["node"]) == "grad 0.0822"
+    assert click("id", "play").text == "Play"
+    resources = browser.execute_script("return performance.getEntriesByType('resource').length")
+    assert resources == 0  # nothing fetched: no scripts, styles, fonts or images from outside
