@@ -1,10 +1,14 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
+from .custom import define_op
 from .draw import GraphvizNotFoundError, draw, render
+from .functional import grad, hessian, hvp
+from .gradcheck import GradcheckError, gradcheck
 from .graph import topological_order
-from .modes import grad_enabled, no_grad
+from .modes import detect_anomaly, grad_enabled, no_grad
 from .ops import (
     OPS,
+    Domain,
     Op,
     cos,
     div,
@@ -24,14 +28,22 @@ from .value import Value
 
 __all__ = [
     "OPS",
+    "Domain",
+    "GradcheckError",
     "GraphvizNotFoundError",
     "Op",
     "Value",
     "cos",
+    "define_op",
+    "detect_anomaly",
     "div",
     "draw",
     "exp",
+    "grad",
     "grad_enabled",
+    "gradcheck",
+    "hessian",
+    "hvp",
     "leaky_relu",
     "log",
     "no_grad",

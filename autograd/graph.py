@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
+
+from . import anomaly, modes
 
 if TYPE_CHECKING:
     from .value import Value
+
+# check(node, its upstream gradient, the contributions to its inputs' gradients)
+Check = Callable[["Value", float, tuple[float, ...]], None]
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -57,6 +63,9 @@ def consumers_first(root: Value) -> list[Value]:
 
 def backward(root: Value, grad: float) -> None:
     """Add grad * d(root)/d(node) to every node's `grad`, visiting children before parents."""
+    if modes.open_contexts and modes.anomaly_enabled():
+        checked_backward(root, grad, anomaly.check_gradients)
+        return
     order = consumers_first(root)
     root._g = grad
     try:
@@ -80,3 +89,105 @@ def backward(root: Value, grad: float) -> None:
         for node in order:  # keep _g at 0.0 between passes, even after an interrupted one
             node._g = 0.0
         raise
+
+
+def gradients(root: Value, grad: float, targets: Collection[Value],
+              check: Check | None = None) -> dict[Value, float]:
+    """grad * d(root)/d(target) for each target reached from root, touching no node's `grad`.
+
+    With check, check(node, upstream gradient, contributions to its inputs) sees every op.
+    """
+    found: dict[Value, float] = {}
+    wanted = set(targets)
+
+    def record(node: Value, g: float) -> None:
+        if node in wanted:
+            found[node] = g
+
+    _sweep(root, grad, record, check)
+    return found
+
+
+def checked_backward(root: Value, grad: float, check: Check) -> None:
+    """backward(root, grad), with check(node, upstream gradient, contributions) on every op."""
+
+    def accumulate(node: Value, g: float) -> None:
+        node.grad += g
+
+    _sweep(root, grad, accumulate, check)
+
+
+def _sweep(root: Value, grad: float, visit: Callable[[Value, float], None],
+           check: Check | None) -> None:
+    """The reverse sweep of backward, calling visit(node, its gradient) on each node in turn."""
+    order = consumers_first(root)
+    root._g = grad
+    try:
+        for node in order:
+            g = node._g
+            node._g = 0.0
+            visit(node, g)
+            parents = node.parents
+            if not parents:
+                continue
+            local = node._op.local_derivatives(  # type: ignore[union-attr]
+                *(p.data for p in parents), node.data)
+            contributions = tuple(g * d for d in local)
+            if check is not None:
+                check(node, g, contributions)
+            for parent, contribution in zip(parents, contributions, strict=True):
+                parent._g += contribution
+    except BaseException:
+        for node in order:
+            node._g = 0.0
+        raise
+
+
+def gradient_graph(root: Value, targets: Collection[Value]) -> dict[Value, Value | float]:
+    """d(root)/d(target) for each target reached from root, as nodes of a new, differentiable graph.
+
+    Each op's local derivatives come from its rule called on the nodes themselves, so they are
+    Values; a gradient that does not depend on any node stays a float.
+    """
+    order = consumers_first(root)
+    leads_to_target = _ancestors_of(order, set(targets))
+    grads: dict[Value, Value | float] = {root: 1.0}
+    for node in order:
+        g = grads.get(node)
+        parents = node.parents
+        if g is None or not parents:
+            continue
+        try:
+            local = node._op.local_derivatives(*parents, node)  # type: ignore[union-attr]
+            for parent, derivative in zip(parents, local, strict=True):
+                if parent in leads_to_target:
+                    contribution = _times(g, derivative)
+                    previous = grads.get(parent)
+                    grads[parent] = contribution if previous is None else previous + contribution
+        except FloatingPointError as error:  # only anomaly mode raises it
+            raise anomaly.backward_error(node, f"a non-finite gradient ({error})") from None
+    return {t: grads[t] for t in targets if t in grads}
+
+
+def _ancestors_of(order: list[Value], targets: set[Value]) -> set[Value]:
+    """The nodes of order (consumers first) from which some target can be reached."""
+    reaching = set()
+    for node in reversed(order):
+        if node in targets or any(p in reaching for p in node.parents):
+            reaching.add(node)
+    return reaching
+
+
+def _times(g: Value | float, derivative: Value | float) -> Value | float:
+    """g * derivative, without a node where a factor is exactly 1 or -1 (the product is exact)."""
+    if type(derivative) is float or type(derivative) is int:
+        if derivative == 1.0:
+            return g
+        if derivative == -1.0:
+            return -g
+    elif type(g) is float:
+        if g == 1.0:
+            return derivative
+        if g == -1.0:
+            return -derivative
+    return g * derivative
