@@ -21,12 +21,12 @@ class GradcheckError(AssertionError):
         what = "d f" if order == 1 else f"d^{order} f"
         by = " ".join(f"d x{i}" for i in index)
         super().__init__(
-            f"{what} / {by} at x = {list(inputs)}: the engine gives {analytic!r}, central "
-            f"differences give {numeric!r} (difference {abs(analytic - numeric)!r})"
+            f"{what} / {by} at x = {list(inputs)}: the engine gives {analytic:.10g}, central "
+            f"differences give {numeric:.10g} (difference {abs(analytic - numeric):.3g})"
         )
 
 
-def gradcheck(f: Callable[..., Value], inputs: Sequence[float], eps: float = 1e-6,
+def gradcheck(f: Callable[..., Value], inputs: Sequence[float | Value], eps: float = 1e-6,
               atol: float = 1e-5, rtol: float = 1e-3, order: int = 1) -> bool:
     """True if f's derivatives up to order match central differences, else GradcheckError.
 
@@ -73,8 +73,8 @@ def _output(f: Callable[..., Value], leaves: list[Value]) -> Value:
     return out
 
 
-def _check_arguments(f: object, inputs: Sequence[float], eps: float, atol: float, rtol: float,
-                     order: int) -> list[float]:
+def _check_arguments(f: object, inputs: Sequence[float | Value], eps: float, atol: float,
+                     rtol: float, order: int) -> list[float]:
     """The inputs as floats, after checking every argument (a clear error for a bad one)."""
     if not callable(f):
         raise TypeError(f"gradcheck() needs a function f, got {type(f).__name__}")

@@ -98,45 +98,44 @@ def gradients(root: Value, grad: float, targets: Collection[Value],
     With check, check(node, upstream gradient, contributions to its inputs) sees every op.
     """
     found: dict[Value, float] = {}
-    wanted = set(targets)
-
-    def record(node: Value, g: float) -> None:
-        if node in wanted:
-            found[node] = g
-
-    _sweep(root, grad, record, check)
+    _sweep(root, grad, (set(targets), found), check)
     return found
 
 
 def checked_backward(root: Value, grad: float, check: Check) -> None:
     """backward(root, grad), with check(node, upstream gradient, contributions) on every op."""
-
-    def accumulate(node: Value, g: float) -> None:
-        node.grad += g
-
-    _sweep(root, grad, accumulate, check)
+    _sweep(root, grad, None, check)
 
 
-def _sweep(root: Value, grad: float, visit: Callable[[Value, float], None],
+def _sweep(root: Value, grad: float, into: tuple[set[Value], dict[Value, float]] | None,
            check: Check | None) -> None:
-    """The reverse sweep of backward, calling visit(node, its gradient) on each node in turn."""
+    """backward's sweep, adding to every `grad` or (into=(targets, found)) to found only."""
     order = consumers_first(root)
     root._g = grad
     try:
         for node in order:
             g = node._g
             node._g = 0.0
-            visit(node, g)
-            parents = node.parents
-            if not parents:
+            if into is None:
+                node.grad += g
+            elif node in into[0]:
+                into[1][node] = g
+            a = node._a
+            if a is None:
                 continue
-            local = node._op.local_derivatives(  # type: ignore[union-attr]
-                *(p.data for p in parents), node.data)
-            contributions = tuple(g * d for d in local)
+            b = node._b
+            if b is None:
+                (da,) = node._op.local_derivatives(a.data, node.data)  # type: ignore[union-attr]
+                contributions: tuple[float, ...] = (g * da,)
+            else:
+                da, db = node._op.local_derivatives(  # type: ignore[union-attr]
+                    a.data, b.data, node.data)
+                contributions = (g * da, g * db)
             if check is not None:
                 check(node, g, contributions)
-            for parent, contribution in zip(parents, contributions, strict=True):
-                parent._g += contribution
+            a._g += contributions[0]
+            if b is not None:
+                b._g += contributions[1]
     except BaseException:
         for node in order:
             node._g = 0.0
@@ -144,19 +143,20 @@ def _sweep(root: Value, grad: float, visit: Callable[[Value, float], None],
 
 
 def gradient_graph(root: Value, targets: Collection[Value]) -> dict[Value, Value | float]:
-    """d(root)/d(target) for each target reached from root, as nodes of a new, differentiable graph.
+    """d(root)/d(target) for each target reached from root, as nodes of a new graph.
 
     Each op's local derivatives come from its rule called on the nodes themselves, so they are
-    Values; a gradient that does not depend on any node stays a float.
+    Values and the gradients can be differentiated again; a gradient that depends on no node
+    stays a float. Gradients are summed in backward's order, so their values are backward's.
     """
     order = consumers_first(root)
     leads_to_target = _ancestors_of(order, set(targets))
     grads: dict[Value, Value | float] = {root: 1.0}
     for node in order:
         g = grads.get(node)
-        parents = node.parents
-        if g is None or not parents:
+        if g is None or node._a is None:
             continue
+        parents = node.parents
         try:
             local = node._op.local_derivatives(*parents, node)  # type: ignore[union-attr]
             for parent, derivative in zip(parents, local, strict=True):
@@ -173,7 +173,7 @@ def _ancestors_of(order: list[Value], targets: set[Value]) -> set[Value]:
     """The nodes of order (consumers first) from which some target can be reached."""
     reaching = set()
     for node in reversed(order):
-        if node in targets or any(p in reaching for p in node.parents):
+        if node in targets or node._a in reaching or node._b in reaching:
             reaching.add(node)
     return reaching
 

@@ -82,6 +82,12 @@ class Program:
             nodes.append(self.blocks[name][1](*(nodes[i] for i in args)))
         return sum(nodes[len(leaves):])
 
+    def __repr__(self) -> str:
+        return f"Program(leaves={self.leaves}, steps={self.steps})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))  # what hypothesis and IPython show: the blocks go unsaid
+
 
 @st.composite
 def programs(draw: st.DrawFn, max_leaves: int = 4, max_steps: int = 12,

@@ -19,7 +19,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from test_value import EDGE_CASES, EDGE_IDS
 
-from autograd import OPS, Value, grad
+from autograd import OPS, Value, define_op, grad, sigmoid
 from autograd.graph import consumers_first
 from autograd.testing import Program, op_with_inputs, programs, values
 from autograd.value import apply
@@ -175,3 +175,16 @@ def test_random_dags_match_torch(program: Program) -> None:
     # 1 - 1 + t as (1 + t) - 1), and such a sum can cancel without the last sweep's term
     # sizes showing it.
     assert_agree(mine, torch_derivatives(program.run, program.leaves), program, least_size=1.0)
+
+
+@given(x=st.floats(-15.0, 15.0))
+def test_a_defined_op_matches_torch(x: float) -> None:
+    before = dict(OPS)
+    try:
+        softplus = define_op("softplus", lambda v: max(v, 0.0) + math.log1p(math.exp(-abs(v))),
+                             lambda v, out: (sigmoid(v),))
+        mine = engine_derivatives(softplus, [x])
+    finally:
+        OPS.clear()
+        OPS.update(before)
+    assert_agree(mine, torch_derivatives(torch.nn.functional.softplus, [x]), x)
