@@ -136,6 +136,8 @@ class Function:
     @overload
     def __call__(self, x: S) -> S: ...
     def __call__(self, x: Any) -> Any:
+        if type(x) is float:  # backward's path, first
+            return self._on_float(x)
         if isinstance(x, Number):
             return self._on_float(float(x))
         method = getattr(x, self.__name__, None)
@@ -187,6 +189,8 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
 
 def step(x: Any, low: float = 0.0, high: float = 1.0) -> Any:
     """high where x > 0, else low: piecewise constant, so its derivative is 0."""
+    if type(x) is float:  # backward's path (relu's rule), first
+        return _step(x, low, high)
     if isinstance(x, Number):
         return _step(float(x), low, high)
     if not hasattr(x, "step"):
@@ -335,14 +339,28 @@ COS = register(Op("cos", "cos", 1, _cos, lambda a, out: (-sin(a),), (ANYWHERE,))
 # tanh and sigmoid take their derivatives from their outputs through ops of their own, as
 # PyTorch's tanh_backward and sigmoid_backward do: a second derivative is then the one product
 # -2t or 1 - 2s, not a sum of two terms that cancel where the second derivative nears 0.
-# d tanh(x)/dx = 1 - t^2 with t = tanh(x), as (1 - t)(1 + t): 1 - t is exact where t nears ±1
-DTANH = register(Op("dtanh", "tanh′", 1, lambda t: (1.0 - t) * (1.0 + t),
-                    lambda t, out: (-2.0 * t,), (Domain(-1.0, 1.0),)))
-# d sigmoid(x)/dx = s (1 - s) with s = sigmoid(x)
-DSIGMOID = register(Op("dsigmoid", "σ′", 1, lambda s: s * (1.0 - s),
-                       lambda s, out: (1.0 - 2.0 * s,), (Domain(0.0, 1.0),)))
-TANH = register(Op("tanh", "tanh", 1, math.tanh, lambda a, out: (DTANH(out),), (ANYWHERE,)))
-SIGMOID = register(Op("sigmoid", "σ", 1, _sigmoid, lambda a, out: (DSIGMOID(out),),
+
+
+def dtanh(t: Any) -> Any:
+    """tanh's derivative from t = tanh(x): 1 - t^2, as (1 - t)(1 + t), exact where t nears ±1."""
+    if type(t) is float:  # backward's path: no call beyond this one
+        return (1.0 - t) * (1.0 + t)
+    return DTANH(t)
+
+
+def dsigmoid(s: Any) -> Any:
+    """sigmoid's derivative from s = sigmoid(x): s (1 - s)."""
+    if type(s) is float:
+        return s * (1.0 - s)
+    return DSIGMOID(s)
+
+
+DTANH = register(Op("dtanh", "tanh′", 1, dtanh, lambda t, out: (-2.0 * t,),
+                    (Domain(-1.0, 1.0),)))
+DSIGMOID = register(Op("dsigmoid", "σ′", 1, dsigmoid, lambda s, out: (1.0 - 2.0 * s,),
+                       (Domain(0.0, 1.0),)))
+TANH = register(Op("tanh", "tanh", 1, math.tanh, lambda a, out: (dtanh(out),), (ANYWHERE,)))
+SIGMOID = register(Op("sigmoid", "σ", 1, _sigmoid, lambda a, out: (dsigmoid(out),),
                       (ANYWHERE,)))
 # NOTE: relu'(0) = 0, as in PyTorch.
 RELU = register(Op("relu", "ReLU", 1, _relu, lambda a, out: (step(out),), (KINK_AT_ZERO,)))
