@@ -1,9 +1,9 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
+from .checking import GradcheckError, gradcheck
 from .custom import define_op
 from .draw import GraphvizNotFoundError, draw, render
 from .functional import grad, hessian, hvp
-from .gradcheck import GradcheckError, gradcheck
 from .graph import topological_order
 from .modes import detect_anomaly, grad_enabled, no_grad
 from .ops import (

@@ -45,6 +45,6 @@ def test_hypothesis_only_in_the_testing_module(module: str) -> None:
 
 
 @pytest.mark.parametrize("module", ["value.py", "graph.py", "modes.py", "anomaly.py",
-                                    "functional.py", "gradcheck.py", "custom.py"])
+                                    "functional.py", "checking.py", "custom.py"])
 def test_the_engine_does_not_import_drawing(module: str) -> None:
     assert ".draw" not in imports_of(PACKAGE / module)

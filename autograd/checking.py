@@ -1,4 +1,4 @@
-"""gradcheck: the engine's derivatives of a user's function against central differences."""
+"""gradcheck: the engine's derivatives of a function against central differences, any order."""
 
 from __future__ import annotations
 
