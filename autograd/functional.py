@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Literal, overload
 
@@ -49,6 +50,8 @@ def hvp(output: Value, inputs: Sequence[Value], vector: Sequence[float]) -> tupl
     if len(vector) != len(nodes):
         raise ValueError(f"hvp() needs one vector entry per input: {len(nodes)} inputs, "
                          f"{len(vector)} entries")
+    if not all(isinstance(v, numbers.Real) for v in vector):
+        raise TypeError(f"hvp() needs a vector of numbers, got {list(vector)!r:.80}")
     first = grad(output, nodes, create_graph=True)
     directional = sum((g * float(v) for g, v in zip(first, vector, strict=True)), Value(0.0))
     return grad(directional, nodes)
@@ -56,12 +59,11 @@ def hvp(output: Value, inputs: Sequence[Value], vector: Sequence[float]) -> tupl
 
 def _inputs(inputs: Value | Sequence[Value]) -> list[Value]:
     """inputs as a list of Values, or a TypeError saying what was passed instead."""
-    nodes = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for x in nodes:
-        if not isinstance(x, Value):
-            raise TypeError(f"inputs must be Values (the leaves to differentiate by), "
-                            f"got {type(x).__name__}")
-    return nodes
+    nodes = [inputs] if isinstance(inputs, Value) else inputs
+    if not isinstance(nodes, Sequence) or not all(isinstance(x, Value) for x in nodes):
+        raise TypeError("inputs must be Values (the nodes to differentiate by), or a list of "
+                        f"them; got {inputs!r:.80}")
+    return list(nodes)
 
 
 def _as_value(x: Value | float) -> Value:

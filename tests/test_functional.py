@@ -189,8 +189,12 @@ def test_bad_arguments_say_what_was_expected() -> None:
     x = Value(1.0)
     with pytest.raises(TypeError, match="output, got float"):
         grad(3.0, [x])  # type: ignore[call-overload]
-    with pytest.raises(TypeError, match=r"inputs must be Values.*got float"):
+    with pytest.raises(TypeError, match=r"inputs must be Values .*got \[1.0\]"):
         grad(x * 2, [1.0])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"inputs must be Values .*got 3"):
+        grad(x * 2, 3)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="hvp\\(\\) needs a vector of numbers, got \\['a'\\]"):
+        hvp(x * x, [x], ["a"])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="one vector entry per input: 1 inputs, 2 entries"):
         hvp(x * x, [x], [1.0, 2.0])
 
