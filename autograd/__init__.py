@@ -1,11 +1,15 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
+from .checking import GradcheckError, gradcheck
+from .custom import define_op
 from .draw import Drawing, GraphTooLargeError, GraphvizNotFoundError, draw, render
 from .explain import explain
+from .functional import grad, hessian, hvp
 from .graph import topological_order
-from .modes import grad_enabled, no_grad, scope
+from .modes import detect_anomaly, grad_enabled, no_grad, scope
 from .ops import (
     OPS,
+    Domain,
     Op,
     cos,
     div,
@@ -26,17 +30,25 @@ from .value import Value
 
 __all__ = [
     "OPS",
+    "Domain",
     "Drawing",
+    "GradcheckError",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
     "Op",
     "Value",
     "cos",
+    "define_op",
+    "detect_anomaly",
     "div",
     "draw",
     "exp",
     "explain",
+    "grad",
     "grad_enabled",
+    "gradcheck",
+    "hessian",
+    "hvp",
     "leaky_relu",
     "log",
     "no_grad",

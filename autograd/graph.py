@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
+
+from . import anomaly, modes
 
 if TYPE_CHECKING:
     from .value import Value
+
+# check(node, its upstream gradient, the contributions to its inputs' gradients)
+Check = Callable[["Value", float, tuple[float, ...]], None]
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -57,6 +63,9 @@ def consumers_first(root: Value) -> list[Value]:
 
 def backward(root: Value, grad: float) -> None:
     """Add grad * d(root)/d(node) to every node's `grad`, visiting children before parents."""
+    if modes.open_contexts and modes.anomaly_enabled():
+        checked_backward(root, grad, anomaly.check_gradients)
+        return
     order = consumers_first(root)
     root._g = grad
     try:
@@ -80,3 +89,105 @@ def backward(root: Value, grad: float) -> None:
         for node in order:  # keep _g at 0.0 between passes, even after an interrupted one
             node._g = 0.0
         raise
+
+
+def gradients(root: Value, grad: float, targets: Collection[Value],
+              check: Check | None = None) -> dict[Value, float]:
+    """grad * d(root)/d(target) for each target reached from root, touching no node's `grad`.
+
+    With check, check(node, upstream gradient, contributions to its inputs) sees every op.
+    """
+    found: dict[Value, float] = {}
+    _sweep(root, grad, (set(targets), found), check)
+    return found
+
+
+def checked_backward(root: Value, grad: float, check: Check) -> None:
+    """backward(root, grad), with check(node, upstream gradient, contributions) on every op."""
+    _sweep(root, grad, None, check)
+
+
+def _sweep(root: Value, grad: float, into: tuple[set[Value], dict[Value, float]] | None,
+           check: Check | None) -> None:
+    """backward's sweep, adding to every `grad` or (into=(targets, found)) to found only."""
+    order = consumers_first(root)
+    root._g = grad
+    try:
+        for node in order:
+            g = node._g
+            node._g = 0.0
+            if into is None:
+                node.grad += g
+            elif node in into[0]:
+                into[1][node] = g
+            a = node._a
+            if a is None:
+                continue
+            b = node._b
+            if b is None:
+                (da,) = node._op.local_derivatives(a.data, node.data)  # type: ignore[union-attr]
+                contributions: tuple[float, ...] = (g * da,)
+            else:
+                da, db = node._op.local_derivatives(  # type: ignore[union-attr]
+                    a.data, b.data, node.data)
+                contributions = (g * da, g * db)
+            if check is not None:
+                check(node, g, contributions)
+            a._g += contributions[0]
+            if b is not None:
+                b._g += contributions[1]
+    except BaseException:
+        for node in order:
+            node._g = 0.0
+        raise
+
+
+def gradient_graph(root: Value, targets: Collection[Value]) -> dict[Value, Value | float]:
+    """d(root)/d(target) for each target reached from root, as nodes of a new graph.
+
+    Each op's local derivatives come from its rule called on the nodes themselves, so they are
+    Values and the gradients can be differentiated again; a gradient that depends on no node
+    stays a float. Gradients are summed in backward's order, so their values are backward's.
+    """
+    order = consumers_first(root)
+    leads_to_target = _ancestors_of(order, set(targets))
+    grads: dict[Value, Value | float] = {root: 1.0}
+    for node in order:
+        g = grads.get(node)
+        if g is None or node._a is None:
+            continue
+        parents = node.parents
+        try:
+            local = node._op.local_derivatives(*parents, node)  # type: ignore[union-attr]
+            for parent, derivative in zip(parents, local, strict=True):
+                if parent in leads_to_target:
+                    contribution = _times(g, derivative)
+                    previous = grads.get(parent)
+                    grads[parent] = contribution if previous is None else previous + contribution
+        except FloatingPointError as error:  # only anomaly mode raises it
+            raise anomaly.backward_error(node, f"a non-finite gradient ({error})") from None
+    return {t: grads[t] for t in targets if t in grads}
+
+
+def _ancestors_of(order: list[Value], targets: set[Value]) -> set[Value]:
+    """The nodes of order (consumers first) from which some target can be reached."""
+    reaching = set()
+    for node in reversed(order):
+        if node in targets or node._a in reaching or node._b in reaching:
+            reaching.add(node)
+    return reaching
+
+
+def _times(g: Value | float, derivative: Value | float) -> Value | float:
+    """g * derivative, without a node where a factor is exactly 1 or -1 (the product is exact)."""
+    if type(derivative) is float or type(derivative) is int:
+        if derivative == 1.0:
+            return g
+        if derivative == -1.0:
+            return -g
+    elif type(g) is float:
+        if g == 1.0:
+            return derivative
+        if g == -1.0:
+            return -derivative
+    return g * derivative

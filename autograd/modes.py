@@ -1,4 +1,4 @@
-"""Per-thread recording modes (no_grad, scopes), with a one-read fast path when none is on."""
+"""Per-thread recording modes (no_grad, scopes, anomaly detection), free while none is on."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class NodeInfo:
-    """What a mode records about where a node was made: the scopes open around it."""
+    """What a mode records about where a node was made: the scopes open around it, the place."""
 
     scopes: tuple[str, ...] = ()
+    origin: str = ""  # "file:line (in function)" of the user code, recorded in anomaly mode
 
 
 class _ThreadModes(threading.local):
     def __init__(self) -> None:
         self.no_grad_depth = 0
         self.info: NodeInfo | None = None
+        self.anomaly_depth = 0
 
 
 _modes = _ThreadModes()
@@ -31,6 +33,11 @@ open_contexts = 0
 def grad_enabled() -> bool:
     """True unless this thread is inside no_grad()."""
     return _modes.no_grad_depth == 0
+
+
+def anomaly_enabled() -> bool:
+    """True while this thread is inside detect_anomaly()."""
+    return _modes.anomaly_depth > 0
 
 
 def node_info() -> NodeInfo | None:
@@ -68,4 +75,20 @@ def scope(name: str) -> Iterator[None]:
         yield
     finally:
         _modes.info = outer
+        _count_open(-1)
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Inside this context (on this thread) the first nan or infinity an op makes raises.
+
+    A FloatingPointError names the op, its inputs, the node's label and the file and line where
+    the node was made, whether the value came up in a forward op or in a gradient of backward.
+    """
+    _modes.anomaly_depth += 1
+    _count_open(1)
+    try:
+        yield
+    finally:
+        _modes.anomaly_depth -= 1
         _count_open(-1)

@@ -72,10 +72,10 @@ def _cos(x: float) -> float:
 
 
 def _sigmoid(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # NOTE: this branch keeps exp's argument negative, so it never overflows
-    return e / (1.0 + e)
+    try:
+        return 1.0 / (1.0 + math.exp(-x))  # rounds as PyTorch's does, to the last bit
+    except OverflowError:  # x < -709
+        return 0.0
 
 
 def _relu(x: float) -> float:
@@ -136,6 +136,8 @@ class Function:
     @overload
     def __call__(self, x: S) -> S: ...
     def __call__(self, x: Any) -> Any:
+        if type(x) is float:  # backward's path, first
+            return self._on_float(x)
         if isinstance(x, Number):
             return self._on_float(float(x))
         method = getattr(x, self.__name__, None)
@@ -187,6 +189,8 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
 
 def step(x: Any, low: float = 0.0, high: float = 1.0) -> Any:
     """high where x > 0, else low: piecewise constant, so its derivative is 0."""
+    if type(x) is float:  # backward's path (relu's rule), first
+        return _step(x, low, high)
     if isinstance(x, Number):
         return _step(float(x), low, high)
     if not hasattr(x, "step"):
@@ -235,6 +239,17 @@ class Op:
         object.__setattr__(self, "evaluate", forward)
         object.__setattr__(self, "local_derivatives", derivatives)
 
+    def __call__(self, *inputs: Any) -> Any:
+        """This op on numbers (a float), or on Values (a new node of their graph)."""
+        if len(inputs) == 1 and type(inputs[0]) is float and self.arity == 1:
+            return self.evaluate(inputs[0])
+        if len(inputs) != self.arity:
+            raise TypeError(f"{self.name} takes {self.arity} input(s), got {len(inputs)}")
+        for x in inputs:
+            if not isinstance(x, Number):
+                return _node_builder(self.name, x)(self, *inputs)
+        return self.evaluate(*(float(x) for x in inputs))
+
     @property
     def display(self) -> str:
         """The symbol a drawing shows, with the params filled in."""
@@ -243,6 +258,23 @@ class Op:
     def bind(self, **params: float) -> Op:
         """This op with its params set (cached, so a graph shares one op per setting)."""
         return _bind(self, tuple(sorted((k, float(v)) for k, v in params.items())))
+
+
+# How an op applies to operands that are not numbers, by their type (value.py adds Value's).
+_node_builders: dict[type, Callable[..., Any]] = {}
+
+
+def register_node_type(cls: type, build: Callable[..., Any]) -> None:
+    """Let every op apply to instances of cls: build(op, *inputs) makes the result."""
+    _node_builders[cls] = build
+
+
+def _node_builder(name: str, x: object) -> Callable[..., Any]:
+    for cls in type(x).__mro__:
+        build = _node_builders.get(cls)
+        if build is not None:
+            return build
+    raise _type_error(name, x)
 
 
 _bound: dict[tuple[str, tuple[tuple[str, float], ...]], Op] = {}
@@ -304,12 +336,32 @@ LOG = register(Op("log", "log", 1, _log, lambda a, out: (div(1.0, a),), (POSITIV
 SQRT = register(Op("sqrt", "√", 1, _sqrt, lambda a, out: (div(0.5, out),), (POSITIVE,)))
 SIN = register(Op("sin", "sin", 1, _sin, lambda a, out: (cos(a),), (ANYWHERE,)))
 COS = register(Op("cos", "cos", 1, _cos, lambda a, out: (-sin(a),), (ANYWHERE,)))
-# d tanh(x)/dx = 1 - tanh(x)^2, as (1 - t)(1 + t): 1 - t is exact where t nears ±1
-TANH = register(Op("tanh", "tanh", 1, math.tanh,
-                   lambda a, out: ((1.0 - out) * (1.0 + out),), (ANYWHERE,)))
-# d sigmoid(x)/dx = sigmoid(x) (1 - sigmoid(x))
-SIGMOID = register(Op("sigmoid", "σ", 1, _sigmoid,
-                      lambda a, out: (out * (1.0 - out),), (ANYWHERE,)))
+# tanh and sigmoid take their derivatives from their outputs through ops of their own, as
+# PyTorch's tanh_backward and sigmoid_backward do: a second derivative is then the one product
+# -2t or 1 - 2s, not a sum of two terms that cancel where the second derivative nears 0.
+
+
+def dtanh(t: Any) -> Any:
+    """tanh's derivative from t = tanh(x): 1 - t^2, as (1 - t)(1 + t), exact where t nears ±1."""
+    if type(t) is float:  # backward's path: no call beyond this one
+        return (1.0 - t) * (1.0 + t)
+    return DTANH(t)
+
+
+def dsigmoid(s: Any) -> Any:
+    """sigmoid's derivative from s = sigmoid(x): s (1 - s)."""
+    if type(s) is float:
+        return s * (1.0 - s)
+    return DSIGMOID(s)
+
+
+DTANH = register(Op("dtanh", "tanh′", 1, dtanh, lambda t, out: (-2.0 * t,),
+                    (Domain(-1.0, 1.0),)))
+DSIGMOID = register(Op("dsigmoid", "σ′", 1, dsigmoid, lambda s, out: (1.0 - 2.0 * s,),
+                       (Domain(0.0, 1.0),)))
+TANH = register(Op("tanh", "tanh", 1, math.tanh, lambda a, out: (dtanh(out),), (ANYWHERE,)))
+SIGMOID = register(Op("sigmoid", "σ", 1, _sigmoid, lambda a, out: (dsigmoid(out),),
+                      (ANYWHERE,)))
 # NOTE: relu'(0) = 0, as in PyTorch.
 RELU = register(Op("relu", "ReLU", 1, _relu, lambda a, out: (step(out),), (KINK_AT_ZERO,)))
 LEAKY_RELU = register(Op("leaky_relu", "LeakyReLU({slope:g})", 1, _leaky_relu,

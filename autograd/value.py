@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable
 
-from . import graph, modes
+from . import anomaly, graph, modes
 from .ops import (
     ABS,
     ADD,
@@ -27,6 +27,7 @@ from .ops import (
     SUB,
     TANH,
     Op,
+    register_node_type,
 )
 
 
@@ -224,9 +225,12 @@ def _record(op: Op | None, data: float, a: Value | None, b: Value | None = None)
 
 
 def _apply_modes(node: Value) -> None:
+    info = modes.node_info()
+    if modes.anomaly_enabled():
+        info = anomaly.observe(node, info)
     if not modes.grad_enabled():
         node._a = node._b = node._op = None
-    node._info = modes.node_info()
+    node._info = info
 
 
 _new_value = object.__new__
@@ -242,3 +246,6 @@ def apply(op: Op, *inputs: Value | float) -> Value:
         raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
     nodes = [x if type(x) is Value else _constant(x, op.name) for x in inputs]
     return _record(op, op.evaluate(*(n.data for n in nodes)), *nodes)
+
+
+register_node_type(Value, apply)

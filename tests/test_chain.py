@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from hypothesis import given
-from strategies import Program, programs, values
 
 from autograd import Value
 from autograd.chain import backprop, cut_nodes, derivative, local_derivatives
+from autograd.testing import Program, programs, values
 
 
 @given(programs())

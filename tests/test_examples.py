@@ -14,6 +14,7 @@ WRITES = {
     "seed_graph.py": ["seed_graph.svg"],
     "mlp_clusters.py": ["mlp_clusters.svg"],
     "lecture_network.py": ["lecture_backprop.html", "lecture_network.svg"],
+    "higher_order.py": ["gradient_graph.svg"],
 }
 
 
@@ -34,6 +35,11 @@ def test_example_writes_its_pictures(script: str, tmp_path: Path,
     if script == "lecture_network.py":
         assert "E = 0.298371109\n" in out
         assert "= 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041\n" in out
+    if script == "higher_order.py":
+        assert "d^1 tanh(x) / dx^1 at x = 0.5: 0.786448" in out
+        assert "d^3 tanh(x) / dx^3 at x = 0.5: -0.565209" in out
+        svg = (tmp_path / "out" / "gradient_graph.svg").read_text()
+        assert "tanh′" in svg and "df/dx" in svg
 
 
 def test_the_readme_pictures_are_committed() -> None:

@@ -7,11 +7,11 @@ import re
 import pytest
 from hypothesis import given
 from networks import lecture_network, seed_graph
-from strategies import Program, programs, values
 
 import autograd
 from autograd import Value, explain
 from autograd.notation import format_number
+from autograd.testing import Program, programs, values
 
 
 def test_the_lecture_chain_for_w5() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from finite_differences import central_difference, close_to_difference
 from hypothesis import given
-from strategies import Program, programs, values
+
+from autograd.testing import Program, programs, values
 
 
 @given(programs())

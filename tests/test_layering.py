@@ -1,4 +1,4 @@
-"""Dependencies point one way: ops needs only math; graphviz only where drawing happens."""
+"""Dependencies point one way: ops needs only math; graphviz, hypothesis only where used."""
 
 from __future__ import annotations
 
@@ -38,7 +38,14 @@ def test_graphviz_only_where_drawing_happens(module: str) -> None:
         assert module.startswith("draw")
 
 
-@pytest.mark.parametrize("module", ["value.py", "graph.py", "modes.py"])
+@pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE.glob("*.py")))
+def test_hypothesis_only_in_the_testing_module(module: str) -> None:
+    if "hypothesis" in imports_of(PACKAGE / module):
+        assert module == "testing.py"
+
+
+@pytest.mark.parametrize("module", ["value.py", "graph.py", "modes.py", "anomaly.py",
+                                    "functional.py", "checking.py", "custom.py"])
 def test_the_engine_does_not_import_drawing(module: str) -> None:
     assert ".draw" not in imports_of(PACKAGE / module)
 

@@ -9,10 +9,10 @@ import pytest
 from finite_differences import central_difference, close_to_difference
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import op_with_inputs, values
 
 import autograd
 from autograd import OPS, Value
+from autograd.testing import op_with_inputs, values
 from autograd.value import apply
 
 ALL_OPS = sorted(OPS)
