@@ -2,7 +2,7 @@
 
 from .draw import GraphvizNotFoundError, draw, render
 from .graph import topological_order
-from .modes import grad_enabled, no_grad
+from .modes import grad_enabled, no_grad, scope
 from .ops import (
     OPS,
     Op,
@@ -38,6 +38,7 @@ __all__ = [
     "power",
     "relu",
     "render",
+    "scope",
     "sigmoid",
     "sign",
     "sin",
