@@ -1,0 +1,100 @@
+"""Saving a model as JSON (its architecture and weights) and loading it back; never pickle.
+
+The file is written to a temporary file beside the target and renamed over it, so a crash
+leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .module import MLP, Layer, Module, Neuron
+
+FORMAT = "chainrule.nn"
+VERSION = 1
+MODULES: dict[str, type[Neuron | Layer | MLP]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
+
+
+def save(model: Module, path: str | os.PathLike[str]) -> Path:
+    """Write model's architecture and weights to path as JSON, atomically."""
+    kind = type(model).__name__
+    if MODULES.get(kind) is not type(model):
+        raise TypeError(f"save() writes a Neuron, Layer or MLP, got {kind}")
+    state = model.state_dict()
+    for name, value in state.items():
+        if not math.isfinite(value):
+            raise ValueError(f"cannot save a non-finite parameter: {name} = {value}")
+    document = {"format": FORMAT, "version": VERSION, "module": kind,
+                "config": model.config(), "state": state}
+    target = Path(path)
+    _write_atomically(target, json.dumps(document, indent=1).encode() + b"\n")
+    return target
+
+
+def load(path: str | os.PathLike[str]) -> Module:
+    """The model saved at path; a ValueError saying what is wrong if the file is not one."""
+    target = Path(path)
+    content = target.read_bytes()
+    try:
+        document = json.loads(content, parse_constant=_refuse_constant, parse_float=_finite)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{target} is not a saved model: not valid JSON, perhaps truncated "
+                         f"({error})") from None
+    except ValueError as error:
+        raise ValueError(f"{target} is not a saved model: {error}") from None
+    try:
+        return _model_from(document)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{target} does not hold a model that can be loaded: {error}") from None
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"it holds {name}, and a saved model's numbers are finite")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"it holds {text}, too large for a float")
+    return value
+
+
+def _model_from(document: Any) -> Module:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(f"no \"format\": \"{FORMAT}\" entry at the top")
+    if document.get("version") != VERSION:
+        raise ValueError(f"version {document.get('version')!r} is not the supported {VERSION}")
+    missing = [key for key in ("module", "config", "state") if key not in document]
+    if missing:
+        raise ValueError("missing " + ", ".join(repr(key) for key in missing))
+    cls = MODULES.get(document["module"]) if isinstance(document["module"], str) else None
+    if cls is None:
+        raise ValueError(f"unknown module {document['module']!r}: expected one of "
+                         + ", ".join(MODULES))
+    config = document["config"]
+    if not isinstance(config, dict):
+        raise ValueError(f"\"config\" must be an object, got {config!r:.60}")
+    try:
+        model = cls(**config, seed=0)
+    except TypeError as error:
+        raise ValueError(f"the config does not fit {cls.__name__}: {error}") from None
+    model.load_state_dict(document["state"])
+    return model
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
