@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autograd import Value
+from autograd import Value, div
 
 
 class Optimizer:
@@ -124,7 +124,8 @@ class Adam(Optimizer):
             m[i] = _lerp(m[i], g, 1.0 - beta1)
             v[i] = v[i] * beta2 + (1.0 - beta2) * g * g
             denominator = math.sqrt(v[i]) / correction2_sqrt + eps
-            p.data = p.data + -step_size * m[i] / denominator
+            change = -step_size * m[i]
+            p.data = p.data + (change / denominator if denominator else div(change, denominator))
 
     def __repr__(self) -> str:
         return (f"Adam({len(self.params)} parameters, lr={self.lr!r}, betas={self.betas!r}, "

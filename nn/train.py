@@ -20,6 +20,7 @@ from .optim import Optimizer
 
 Rows = Sequence[Sequence[float]]
 History = dict[str, list[float]]
+PROGRESS_DELAY = 1.0  # seconds of training before the progress bar shows
 
 
 def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
@@ -52,7 +53,7 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     history: History = {"loss": []}
     if labelled:
         history["accuracy"] = []
-    bar = tqdm(total=epochs * n_batches, disable=not progress, delay=1.0, unit="batch",
+    bar = tqdm(total=epochs * n_batches, disable=not progress, delay=PROGRESS_DELAY, unit="batch",
                desc="training", dynamic_ncols=True)
     try:
         for epoch in range(1, epochs + 1):
