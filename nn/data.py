@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
+from ._checks import positive_int, rows_and_targets
 from .module import Seed, random_generator
 
 T = TypeVar("T")
@@ -27,7 +28,7 @@ def moons(n: int = 100, noise: float = 0.1, seed: Seed = None) -> tuple[Rows, li
     The points lie evenly along each arc (as scikit-learn's make_moons), plus Gaussian noise of
     standard deviation `noise`, in shuffled order.
     """
-    _check_count(n, "n")
+    positive_int(n, "n")
     _check_noise(noise)
     rng = random_generator(seed)
     upper, lower = n - n // 2, n // 2
@@ -55,8 +56,8 @@ def spiral(n: int = 100, classes: int = 3, seed: Seed = None,
     Arm k's i-th point lies at radius i/(n-1) and angle 4k + 4i/(n-1) (plus Gaussian noise of
     standard deviation `noise` on the angle), as in the CS231n spiral.
     """
-    _check_count(n, "n")
-    _check_count(classes, "classes")
+    positive_int(n, "n")
+    positive_int(classes, "classes")
     _check_noise(noise)
     rng = random_generator(seed)
     X: Rows = []
@@ -73,7 +74,7 @@ def spiral(n: int = 100, classes: int = 3, seed: Seed = None,
 def train_test_split(X: Sequence[T], y: Sequence[U], test_fraction: float = 0.25,
                      seed: Seed = None) -> tuple[list[T], list[T], list[U], list[U]]:
     """X_train, X_test, y_train, y_test: a shuffled split, test_fraction of the rows for test."""
-    _check_lengths(X, y)
+    rows_and_targets(X, y)
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
     order = list(range(len(X)))
@@ -93,10 +94,10 @@ def batches(X: Sequence[T], y: Sequence[U], batch_size: int | None = None,
 
     Shuffled with `seed` (an int, a random.Random to draw from, or None for a fresh order).
     """
-    _check_lengths(X, y)
+    rows_and_targets(X, y)
     if batch_size is None:
         batch_size = max(len(X), 1)
-    _check_count(batch_size, "batch_size")
+    positive_int(batch_size, "batch_size")
     order = list(range(len(X)))
     if shuffle:
         random_generator(seed).shuffle(order)
@@ -110,18 +111,6 @@ def _slices(X: Sequence[T], y: Sequence[U], order: list[int],
         yield [X[i] for i in chosen], [y[i] for i in chosen]
 
 
-def _check_count(value: object, name: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-
-
 def _check_noise(noise: float) -> None:
     if not noise >= 0.0:
         raise ValueError(f"noise must be >= 0, got {noise!r}")
-
-
-def _check_lengths(X: Sequence[object], y: Sequence[object]) -> None:
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} targets")
-    if not X:
-        raise ValueError("the data set is empty")

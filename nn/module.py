@@ -9,6 +9,8 @@ from typing import Any
 
 from autograd import Value, scope
 
+from ._checks import positive_int
+
 Input = Sequence[Value | float]
 Seed = int | random.Random | None
 
@@ -43,12 +45,6 @@ def random_generator(seed: Seed) -> random.Random:
     if isinstance(seed, int) and not isinstance(seed, bool):
         return random.Random(seed)
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
-
-
-def _count(value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return value
 
 
 class Module:
@@ -107,7 +103,10 @@ class Module:
             value = state[name]
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ValueError(f"parameter {name} must be a number, got {value!r:.40}")
-            values[name] = float(value)
+            try:
+                values[name] = float(value)
+            except OverflowError:
+                raise ValueError(f"parameter {name} is too large for a float") from None
         for name, p in named:
             p.data = values[name]
 
@@ -150,9 +149,11 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: str = "relu", bias: bool = True,
                  seed: Seed = None) -> None:
-        self.nin = _count(nin, "nin")
+        self.nin = positive_int(nin, "nin")
         self.activation = activation
         self._activate = activation_function(activation)
+        if not isinstance(bias, bool):
+            raise ValueError(f"bias must be True or False, got {bias!r}")
         rng = random_generator(seed)
         self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w.{i}") for i in range(nin)]
         self.b = Value(rng.uniform(-1.0, 1.0), label="b") if bias else None
@@ -205,7 +206,7 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, activation: str = "relu", bias: bool = True,
                  seed: Seed = None) -> None:
         rng = random_generator(seed)
-        self.nin, self.nout = _count(nin, "nin"), _count(nout, "nout")
+        self.nin, self.nout = positive_int(nin, "nin"), positive_int(nout, "nout")
         self.activation = activation
         self.neurons = [Neuron(nin, activation, bias, rng) for _ in range(nout)]
         self._set_path(self.path)
@@ -249,8 +250,8 @@ class MLP(Module):
         if isinstance(nouts, int | str) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         rng = random_generator(seed)
-        self.nin = _count(nin, "nin")
-        self.nouts = [_count(n, "each layer size in nouts") for n in nouts]
+        self.nin = positive_int(nin, "nin")
+        self.nouts = [positive_int(n, "each layer size in nouts") for n in nouts]
         self.activation = activation
         self.output_activation = "linear" if output_activation is None else output_activation
         activation_function(activation)

@@ -6,6 +6,7 @@ leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -42,7 +43,7 @@ def load(path: str | os.PathLike[str]) -> Module:
     content = target.read_bytes()
     try:
         document = json.loads(content, parse_constant=_refuse_constant, parse_float=_finite)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         raise ValueError(f"{target} is not a saved model: not valid JSON, perhaps truncated "
                          f"({error})") from None
     except ValueError as error:
@@ -76,15 +77,30 @@ def _model_from(document: Any) -> Module:
     if cls is None:
         raise ValueError(f"unknown module {document['module']!r}: expected one of "
                          + ", ".join(MODULES))
-    config = document["config"]
+    config, state = document["config"], document["state"]
     if not isinstance(config, dict):
         raise ValueError(f"\"config\" must be an object, got {config!r:.60}")
+    wanted = _parameter_count(config)
+    if isinstance(state, dict) and wanted is not None and wanted > len(state):
+        # checked before building, so that a size of 10**9 is an error, not a long wait
+        raise ValueError(f"the config asks for {wanted} parameters, the state holds {len(state)}")
     try:
         model = cls(**config, seed=0)
     except TypeError as error:
         raise ValueError(f"the config does not fit {cls.__name__}: {error}") from None
-    model.load_state_dict(document["state"])
+    model.load_state_dict(state)
     return model
+
+
+def _parameter_count(config: dict[str, Any]) -> int | None:
+    """How many parameters config's architecture has (None if its sizes are not all ints)."""
+    nouts = config.get("nouts", [config.get("nout", 1)])
+    sizes = [config.get("nin"), *nouts] if isinstance(nouts, list) else []
+    ints = [n for n in sizes if isinstance(n, int) and not isinstance(n, bool)]
+    if not ints or len(ints) != len(sizes):
+        return None
+    bias = 1 if config.get("bias", True) else 0
+    return sum(n_out * (n_in + bias) for n_in, n_out in itertools.pairwise(ints))
 
 
 def _write_atomically(target: Path, content: bytes) -> None:

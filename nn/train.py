@@ -14,6 +14,7 @@ from tqdm import tqdm
 from autograd import Value
 
 from . import losses
+from ._checks import positive_int, rows_and_targets
 from .data import batches
 from .module import MLP, Layer, Module, Neuron, Seed, random_generator
 from .optim import Optimizer
@@ -39,16 +40,18 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     training with a FloatingPointError naming the epoch and batch, before that update.
     """
     loss_fn = losses.get(loss)
-    _check_count(epochs, "epochs")
+    positive_int(epochs, "epochs")
     if batch_size is not None:
-        _check_count(batch_size, "batch_size")
+        positive_int(batch_size, "batch_size")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an nn.optim optimizer, got {type(optimizer).__name__}")
-    _check_rows(X, y)
+    rows_and_targets(X, y)
     labelled = _are_labels(model, y)
     cut = _threshold(model, threshold)
     rng = random_generator(seed)
-    params, weights = model.parameters(), model.weights() if l2 else []
+    # The optimizer may also hold Values outside the model (a loss's own parameter, say).
+    params = list({id(p): p for p in (*model.parameters(), *optimizer.params)}.values())
+    weights = model.weights() if l2 else []
     n_batches = math.ceil(len(X) / (batch_size or len(X)))
     history: History = {"loss": []}
     if labelled:
@@ -111,7 +114,7 @@ def evaluate(model: Module, X: Rows, y: Sequence[object], loss: str | losses.Los
              threshold: float | None = None) -> dict[str, float]:
     """The mean loss over (X, y), and the accuracy when the targets are class labels."""
     loss_fn = losses.get(loss)
-    _check_rows(X, y)
+    rows_and_targets(X, y)
     cut = _threshold(model, threshold) if _are_labels(model, y) else None
     total, correct = 0.0, 0
     for x, t in zip(X, y, strict=True):  # one sample's graph at a time: each is freed at once
@@ -132,7 +135,7 @@ def accuracy(model: Module, X: Rows, y: Sequence[object], threshold: float | Non
     one output, labels are -1/+1 (or 0/1) and the prediction is positive above `threshold`:
     by default 0.5 for a sigmoid output (a probability), else 0 (a score or logit).
     """
-    _check_rows(X, y)
+    rows_and_targets(X, y)
     if not _are_labels(model, y):
         raise ValueError("accuracy needs class labels: -1/+1 or 0/1 for a model with one "
                          "output, class indices 0, 1, ... for a model with several")
@@ -206,15 +209,3 @@ def _is_correct(output: Value | list[Value], target: object, cut: float) -> bool
 
 def _data(output: Value | list[Value]) -> float:
     return output.data if isinstance(output, Value) else output[0].data
-
-
-def _check_count(value: object, name: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-
-
-def _check_rows(X: Rows, y: Sequence[object]) -> None:
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} targets")
-    if not X:
-        raise ValueError("the data set is empty")

@@ -126,8 +126,10 @@ BAD_FILES = {
     "unknown config key": (with_change("config", {"nin": 2, "nouts": [1], "depth": 3}),
                            "the config does not fit MLP"),
     "config not an object": (with_change("config", [2, [1]]), '"config" must be an object'),
+    "bias not a bool": (with_change("config", {"nin": 2, "nouts": [2, 1], "bias": "yes"}),
+                        "bias must be True or False, got 'yes'"),
     "missing weight": (with_state_change("layers.1.neurons.0.b", None),
-                       r"missing layers\.1\.neurons\.0\.b"),
+                       "the config asks for 9 parameters, the state holds 8"),
     "extra weight": (with_state_change("layers.2.neurons.0.b", 1.0),
                      r"unexpected layers\.2\.neurons\.0\.b"),
     "weight not a number": (with_state_change("layers.0.neurons.0.w.0", "0.5"),
@@ -135,7 +137,16 @@ BAD_FILES = {
     "NaN weight": (with_state_change("layers.0.neurons.0.w.0", float("nan")), "holds NaN"),
     "huge weight": (json.dumps(good_document()).replace(": 0.", ": 1e999", 1), "holds 1e999"),
     "mismatched architecture": (json.dumps({**good_document(), "config": nn.MLP(
-        2, [3, 1]).config()}), "missing layers.0.neurons.2.w.0"),
+        2, [3, 1]).config()}), "the config asks for 13 parameters, the state holds 9"),
+    "same count, other names": (json.dumps({**good_document(), "config": nn.MLP(
+        2, [2, 1], bias=False).config() | {"nouts": [3]}}), "missing layers.0.neurons.2.w.0"),
+    "huge size": (with_change("config", {"nin": 10**9, "nouts": [1]}),
+                  "asks for 1000000001 parameters"),
+    "deeply nested": ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
+    "huge integer weight": (with_state_change("layers.0.neurons.0.w.0", 10**400),
+                            r"layers\.0\.neurons\.0\.w\.0 is too large for a float"),
+    "nouts not a list": (with_change("config", {"nin": 2, "nouts": 3}),
+                         "nouts must be a non-empty list"),
 }
 
 

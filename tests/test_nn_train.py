@@ -166,3 +166,16 @@ def test_the_progress_bar_shows_only_when_asked(capsys: pytest.CaptureFixture[st
                batch_size=2, progress=progress)
         err = capsys.readouterr().err
         assert ("6/6" in err and "loss=" in err) == progress, err
+
+
+def test_parameters_outside_the_model_are_averaged_and_zeroed_too() -> None:
+    scale = Value(1.0)  # a learnable factor inside a custom loss
+
+    def scaled_mse(prediction: losses.Prediction, target: object) -> Value:
+        return losses.mse(prediction, target) * scale
+
+    model = model_copy()
+    optimizer = SGD([*model.parameters(), scale], lr=0.0)
+    nn.fit(model, X4, Y4, loss=scaled_mse, optimizer=optimizer, epochs=2, progress=False)
+    expected = sum(losses.mse(model(x), t).data for x, t in zip(X4, Y4, strict=True)) / 4
+    assert scale.grad == pytest.approx(expected, rel=1e-14)  # one epoch's mean, not two summed
