@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -44,7 +43,8 @@ def decision_regions(model: nn.Module, X: Sequence[Sequence[float]], labels: Seq
             field.append(out)
     cut = nn.decision_threshold(model)
     many = isinstance(outputs[0], list)
-    levels = [k - 0.5 for k in range(n_classes + 1)] if many else [-math.inf, cut, math.inf]
+    levels = ([k - 0.5 for k in range(n_classes + 1)] if many
+              else [min(*field, cut) - 1.0, cut, max(*field, cut) + 1.0])
     rows = [field[j * resolution:(j + 1) * resolution] for j in range(resolution)]
     ax.contourf(gx, gy, rows, levels=levels, cmap=cmap, alpha=0.25)
     size = 60 if len(X) < 20 else 14
