@@ -2,12 +2,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev,bench
+EXTRAS ?= dev,bench,examples
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 DEMO_DIR ?= demo-output
 
-.PHONY: demo pictures test lint bench graphviz install clean
+.PHONY: demo pictures examples test lint bench graphviz install clean
 
 demo: install graphviz
 	$(BIN)/python examples/seed_graph.py $(DEMO_DIR)
@@ -21,6 +21,12 @@ pictures: install graphviz
 	$(BIN)/python examples/seed_graph.py examples/pictures
 	$(BIN)/python examples/mlp_clusters.py examples/pictures
 	$(BIN)/python examples/lecture_network.py examples/pictures
+
+# Every lecture example, its pictures written to $(DEMO_DIR) (examples/pictures holds a copy).
+EXAMPLES := network_2_2_2 network_2_2_1 network_2_3_1 zero_init xor moons spiral
+examples: install graphviz
+	@for example in $(EXAMPLES); do echo "== $$example"; \
+	  $(BIN)/python examples/$$example.py $(DEMO_DIR) || exit 1; done
 
 test: install graphviz lint
 	$(BIN)/python -m pytest

@@ -1,0 +1,33 @@
+"""chainrule's nn: neurons, layers and MLPs of Values, with losses, optimizers and training.
+
+    import nn
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
+    X, y = nn.data.moons(200, noise=0.1, seed=0)
+    history = nn.fit(model, X, y, loss="hinge",
+                     optimizer=nn.optim.SGD(model.parameters(), lr=0.05), epochs=100)
+"""
+
+from . import data, init, losses, optim
+from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from .saving import load, save
+from .train import accuracy, classify, decision_threshold, evaluate, fit, predict
+
+__all__ = [
+    "ACTIVATIONS",
+    "MLP",
+    "Layer",
+    "Module",
+    "Neuron",
+    "accuracy",
+    "classify",
+    "data",
+    "decision_threshold",
+    "evaluate",
+    "fit",
+    "init",
+    "load",
+    "losses",
+    "optim",
+    "predict",
+    "save",
+]

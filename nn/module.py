@@ -1,0 +1,296 @@
+"""Neuron, Layer and MLP: modules whose parameters are Values, named by dotted paths."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import mul
+from typing import Any
+
+from autograd import Value, scope
+
+from ._checks import positive_int
+
+Input = Sequence[Value | float]
+Seed = int | random.Random | None
+
+
+def _identity(z: Value) -> Value:
+    return z
+
+
+ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "linear": _identity,
+}
+
+
+def activation_function(name: object) -> Callable[[Value], Value]:
+    """The activation called name, or a ValueError listing the names there are."""
+    function = ACTIVATIONS.get(name) if isinstance(name, str) else None
+    if function is None:
+        raise ValueError(f"unknown activation {name!r}: expected one of {', '.join(ACTIVATIONS)}")
+    return function
+
+
+def random_generator(seed: Seed) -> random.Random:
+    """A random.Random from an int seed, the generator itself, or a fresh one for None."""
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None:
+        return random.Random()
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
+
+
+class Module:
+    """A part of a model: its parameters, their names and gradients, and its state as a dict."""
+
+    path = ""  # the dotted name of this module inside the root module ("" for the root)
+
+    def children(self) -> Iterator[tuple[str, Module]]:
+        """The modules directly inside this one, with their names."""
+        return iter(())
+
+    def _own_parameters(self) -> Iterator[tuple[str, Value]]:
+        return iter(())
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, such as `layers.0.neurons.1.w.0`."""
+        named = list(self._own_parameters())
+        for child_name, child in self.children():
+            named += [(f"{child_name}.{name}", p) for name, p in child.named_parameters()]
+        return named
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in the order of named_parameters()."""
+        own = [p for _, p in self._own_parameters()]
+        return own + [p for _, child in self.children() for p in child.parameters()]
+
+    def weights(self) -> list[Value]:
+        """The weights, without the biases (what an L2 penalty sums over)."""
+        return [w for _, child in self.children() for w in child.weights()]
+
+    def zero_grad(self) -> None:
+        """Set the grad of every parameter to 0."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value by its dotted name."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Set every parameter from a dict like state_dict()'s, which must name each exactly."""
+        if not isinstance(state, Mapping):
+            raise ValueError(f"a state dict must be a mapping, got {type(state).__name__}")
+        named = self.named_parameters()
+        names = {name for name, _ in named}
+        missing = [name for name, _ in named if name not in state]
+        unexpected = [str(name) for name in state if name not in names]
+        if missing or unexpected:
+            raise ValueError(
+                "the state does not fit this model: "
+                + "; ".join(part for part in (_listing("missing", missing),
+                                              _listing("unexpected", unexpected)) if part)
+            )
+        values = {}
+        for name, _ in named:
+            value = state[name]
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ValueError(f"parameter {name} must be a number, got {value!r:.40}")
+            try:
+                values[name] = float(value)
+            except OverflowError:
+                raise ValueError(f"parameter {name} is too large for a float") from None
+        for name, p in named:
+            p.data = values[name]
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture."""
+        raise NotImplementedError
+
+    def _set_path(self, path: str) -> None:
+        self.path = path
+        for name, child in self.children():
+            child._set_path(f"{path}.{name}" if path else name)
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        """The output for input x; nodes made inside carry scopes named by module paths."""
+        raise NotImplementedError
+
+    def forward(self, x: Input) -> Value | list[Value]:
+        """The output for input x, made without scopes."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _listing(what: str, names: list[str]) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"{what} {shown}"
+
+
+def _check_input(x: Input, nin: int, who: Module) -> None:
+    if len(x) != nin:
+        raise ValueError(f"{type(who).__name__} expects {nin} inputs, got {len(x)}")
+
+
+class Neuron(Module):
+    """One unit: activation(w · x + b), with weights `w` and bias `b` (None without bias)."""
+
+    def __init__(self, nin: int, activation: str = "relu", bias: bool = True,
+                 seed: Seed = None) -> None:
+        self.nin = positive_int(nin, "nin")
+        self.activation = activation
+        self._activate = activation_function(activation)
+        if not isinstance(bias, bool):
+            raise ValueError(f"bias must be True or False, got {bias!r}")
+        rng = random_generator(seed)
+        self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w.{i}") for i in range(nin)]
+        self.b = Value(rng.uniform(-1.0, 1.0), label="b") if bias else None
+
+    def _own_parameters(self) -> Iterator[tuple[str, Value]]:
+        yield from ((f"w.{i}", w) for i, w in enumerate(self.w))
+        if self.b is not None:
+            yield "b", self.b
+
+    def weights(self) -> list[Value]:
+        """The weights w, without the bias."""
+        return list(self.w)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture."""
+        return {"nin": self.nin, "activation": self.activation, "bias": self.b is not None}
+
+    def __call__(self, x: Input) -> Value:
+        """activation(w · x + b) for nin numbers or Values, in a scope named by path."""
+        _check_input(x, self.nin, self)
+        return self._run(x, scoped=True)
+
+    def forward(self, x: Input) -> Value:
+        """What calling the neuron gives, without scopes (cheaper when nobody draws)."""
+        _check_input(x, self.nin, self)
+        return self._run(x, scoped=False)
+
+    def _run(self, x: Input, scoped: bool) -> Value:
+        if scoped and self.path:
+            with scope(self.path):
+                return self._unit(x)
+        return self._unit(x)
+
+    def _unit(self, x: Input) -> Value:
+        terms = map(mul, self.w, x)
+        z: Value = sum(terms, next(terms))
+        if self.b is not None:
+            z = z + self.b
+        return self._activate(z)
+
+    def __repr__(self) -> str:
+        weights = ", ".join(f"{w.data:.4g}" for w in self.w)
+        bias = "None" if self.b is None else f"{self.b.data:.4g}"
+        return f"Neuron({self.nin}, activation={self.activation!r}, w=[{weights}], b={bias})"
+
+
+class Layer(Module):
+    """nout neurons that read the same nin inputs; calling it gives a list of nout Values."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", bias: bool = True,
+                 seed: Seed = None) -> None:
+        rng = random_generator(seed)
+        self.nin, self.nout = positive_int(nin, "nin"), positive_int(nout, "nout")
+        self.activation = activation
+        self.neurons = [Neuron(nin, activation, bias, rng) for _ in range(nout)]
+        self._set_path(self.path)
+
+    def children(self) -> Iterator[tuple[str, Module]]:
+        """The neurons, named neurons.0, neurons.1, ..."""
+        return ((f"neurons.{i}", n) for i, n in enumerate(self.neurons))
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture."""
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation,
+                "bias": self.neurons[0].b is not None}
+
+    def __call__(self, x: Input) -> list[Value]:
+        """Each neuron's output for nin numbers or Values, in scopes named by their paths."""
+        _check_input(x, self.nin, self)
+        return self._run(x, scoped=True)
+
+    def forward(self, x: Input) -> list[Value]:
+        """What calling the layer gives, without scopes (cheaper when nobody draws)."""
+        _check_input(x, self.nin, self)
+        return self._run(x, scoped=False)
+
+    def _run(self, x: Input, scoped: bool) -> list[Value]:
+        if scoped and self.path:
+            with scope(self.path):
+                return [n._run(x, scoped) for n in self.neurons]
+        return [n._run(x, scoped) for n in self.neurons]
+
+
+class MLP(Module):
+    """Layers of sizes nouts, each reading the one before; the last is linear by default.
+
+    Calling it gives a Value when the last layer has one neuron, else a list of Values.
+    Initial weights and biases are uniform in [-1, 1], from `seed` (see nn.init for others).
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
+                 output_activation: str | None = None, bias: bool = True,
+                 seed: Seed = None) -> None:
+        if isinstance(nouts, int | str) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        rng = random_generator(seed)
+        self.nin = positive_int(nin, "nin")
+        self.nouts = [positive_int(n, "each layer size in nouts") for n in nouts]
+        self.activation = activation
+        self.output_activation = "linear" if output_activation is None else output_activation
+        activation_function(activation)
+        sizes = [self.nin, *self.nouts]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], self._activation_of(i), bias, rng)
+            for i in range(len(self.nouts))
+        ]
+        self._set_path(self.path)
+
+    def _activation_of(self, layer: int) -> str:
+        return self.output_activation if layer == len(self.nouts) - 1 else self.activation
+
+    def children(self) -> Iterator[tuple[str, Module]]:
+        """The layers, named layers.0, layers.1, ..."""
+        return ((f"layers.{i}", layer) for i, layer in enumerate(self.layers))
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture."""
+        return {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation,
+                "output_activation": self.output_activation,
+                "bias": self.layers[0].neurons[0].b is not None}
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        """The last layer's output (a Value for one neuron, else a list), made in scopes."""
+        _check_input(x, self.nin, self)
+        return self._run(x, scoped=True)
+
+    def forward(self, x: Input) -> Value | list[Value]:
+        """What calling the MLP gives, without scopes (cheaper when nobody draws)."""
+        _check_input(x, self.nin, self)
+        return self._run(x, scoped=False)
+
+    def _run(self, x: Input, scoped: bool) -> Value | list[Value]:
+        out = self.layers[0]._run(x, scoped)
+        for layer in self.layers[1:]:
+            out = layer._run(out, scoped)
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        layers = "".join(f"\n  {layer.path}: {layer!r}" for layer in self.layers)
+        return super().__repr__() + layers

@@ -1,0 +1,211 @@
+"""Training and measuring: fit (stochastic, mini-batch or full-batch), evaluate, accuracy, predict.
+
+A batch's gradient is the average of its samples' gradients, as in the lectures: each sample's
+backward adds to the accumulator Δ (the parameters' grad), then D = Δ/m.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from tqdm import tqdm
+
+from autograd import Value
+
+from . import losses
+from ._checks import positive_int, rows_and_targets
+from .data import batches
+from .module import MLP, Layer, Module, Neuron, Seed, random_generator
+from .optim import Optimizer
+
+Rows = Sequence[Sequence[float]]
+History = dict[str, list[float]]
+PROGRESS_DELAY = 1.0  # seconds of training before the progress bar shows
+
+
+def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
+        optimizer: Optimizer, epochs: int = 1, batch_size: int | None = None,
+        shuffle: bool = True, seed: Seed = None, l2: float = 0.0,
+        validation: tuple[Rows, Sequence[object]] | None = None,
+        threshold: float | None = None, progress: bool = True) -> History:
+    """Train model on (X, y) and return per-epoch lists: history["loss"], ["accuracy"], ...
+
+    batch_size 1 updates after every sample (the lectures' stochastic gradient descent), None
+    after the whole set; a batch's gradient is averaged over its samples. l2 adds the term
+    λ/(2m)·Σw² over the weights (m = len(X)). "accuracy" is recorded when the targets are class
+    labels (see accuracy()), from the predictions made while training; with `validation` data
+    "val_loss" (and "val_accuracy") are measured after each epoch. A progress bar shows once
+    training has run for a second (progress=False: never). A loss that is not finite stops
+    training with a FloatingPointError naming the epoch and batch, before that update.
+    """
+    loss_fn = losses.get(loss)
+    positive_int(epochs, "epochs")
+    if batch_size is not None:
+        positive_int(batch_size, "batch_size")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an nn.optim optimizer, got {type(optimizer).__name__}")
+    rows_and_targets(X, y)
+    labelled = _are_labels(model, y)
+    cut = _threshold(model, threshold)
+    rng = random_generator(seed)
+    # The optimizer may also hold Values outside the model (a loss's own parameter, say).
+    params = list({id(p): p for p in (*model.parameters(), *optimizer.params)}.values())
+    weights = model.weights() if l2 else []
+    n_batches = math.ceil(len(X) / (batch_size or len(X)))
+    history: History = {"loss": []}
+    if labelled:
+        history["accuracy"] = []
+    bar = tqdm(total=epochs * n_batches, disable=not progress, delay=PROGRESS_DELAY, unit="batch",
+               desc="training", dynamic_ncols=True)
+    try:
+        for epoch in range(1, epochs + 1):
+            total, correct = 0.0, 0
+            for b, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng), 1):
+                batch_loss, batch_correct = _backward_batch(
+                    model, xb, yb, loss_fn, params, cut if labelled else None)
+                if l2:
+                    penalty = losses.l2(weights, l2, len(X))
+                    penalty.backward()
+                    batch_loss += penalty.data
+                if not math.isfinite(batch_loss):
+                    raise FloatingPointError(
+                        f"the loss is {batch_loss} at epoch {epoch} of {epochs}, batch {b} of "
+                        f"{n_batches}: training stopped before that update (a smaller learning "
+                        "rate, or a loss on logits, may help)")
+                optimizer.step()
+                total += batch_loss * len(xb)
+                correct += batch_correct
+                bar.update()
+            _record(history, "loss", total / len(X))
+            if labelled:
+                _record(history, "accuracy", correct / len(X))
+            if validation is not None:
+                for key, value in evaluate(model, *validation, loss=loss_fn,
+                                           threshold=threshold).items():
+                    _record(history, "val_" + key, value)
+            bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in history.items()}, refresh=False)
+    finally:
+        bar.close()
+    return history
+
+
+def _backward_batch(model: Module, X: Rows, y: Sequence[object], loss_fn: losses.Loss,
+                    params: list[Value], cut: float | None) -> tuple[float, int]:
+    """Set each parameter's grad to the batch's mean gradient; the mean loss and hits."""
+    for p in params:
+        p.grad = 0.0
+    total, correct = 0.0, 0
+    for x, t in zip(X, y, strict=True):
+        out = model.forward(x)
+        sample_loss = loss_fn(out, t)
+        sample_loss.backward()  # Δ += this sample's gradient
+        total += sample_loss.data
+        if cut is not None:
+            correct += _is_correct(out, t, cut)
+    m = len(X)
+    if m > 1:
+        for p in params:
+            p.grad /= m  # D = Δ/m
+    return total / m, correct
+
+
+def evaluate(model: Module, X: Rows, y: Sequence[object], loss: str | losses.Loss,
+             threshold: float | None = None) -> dict[str, float]:
+    """The mean loss over (X, y), and the accuracy when the targets are class labels."""
+    loss_fn = losses.get(loss)
+    rows_and_targets(X, y)
+    cut = _threshold(model, threshold) if _are_labels(model, y) else None
+    total, correct = 0.0, 0
+    for x, t in zip(X, y, strict=True):  # one sample's graph at a time: each is freed at once
+        out = model.forward(x)
+        total += loss_fn(out, t).data
+        if cut is not None:
+            correct += _is_correct(out, t, cut)
+    result = {"loss": total / len(X)}
+    if cut is not None:
+        result["accuracy"] = correct / len(X)
+    return result
+
+
+def accuracy(model: Module, X: Rows, y: Sequence[object], threshold: float | None = None) -> float:
+    """The fraction of rows whose predicted class is their label.
+
+    With several outputs the class is the largest output's index, against class indices. With
+    one output, labels are -1/+1 (or 0/1) and the prediction is positive above `threshold`:
+    by default 0.5 for a sigmoid output (a probability), else 0 (a score or logit).
+    """
+    rows_and_targets(X, y)
+    if not _are_labels(model, y):
+        raise ValueError("accuracy needs class labels: -1/+1 or 0/1 for a model with one "
+                         "output, class indices 0, 1, ... for a model with several")
+    cut = _threshold(model, threshold)
+    return sum(_is_correct(model.forward(x), t, cut) for x, t in zip(X, y, strict=True)) / len(X)
+
+
+def classify(model: Module, X: Rows, threshold: float | None = None) -> list[int]:
+    """The predicted class index of each row (for one output: 1 above threshold, else 0)."""
+    cut = _threshold(model, threshold)
+    return [_predicted_class(model.forward(x), cut) for x in X]
+
+
+def predict(model: Module, X: Rows) -> list[float] | list[list[float]]:
+    """The model's outputs for each row, as floats (a list of floats per row for several)."""
+    if _outputs(model) == 1:
+        return [_data(model.forward(x)) for x in X]
+    return [[v.data for v in model.forward(x)] for x in X]  # type: ignore[union-attr]
+
+
+def decision_threshold(model: Module) -> float:
+    """Where a one-output model's prediction turns positive: 0.5 after a sigmoid, else 0."""
+    output = model.output_activation if isinstance(model, MLP) else getattr(
+        model, "activation", "linear")
+    return 0.5 if output == "sigmoid" else 0.0
+
+
+# --- helpers ---
+
+
+def _record(history: History, key: str, value: float) -> None:
+    history.setdefault(key, []).append(value)
+
+
+def _outputs(model: Module) -> int:
+    if isinstance(model, MLP):
+        return model.nouts[-1]
+    if isinstance(model, Layer):
+        return model.nout
+    if isinstance(model, Neuron):
+        return 1
+    raise TypeError(f"expected a Neuron, Layer or MLP, got {type(model).__name__}")
+
+
+def _are_labels(model: Module, y: Sequence[object]) -> bool:
+    """Whether y holds class labels for this model (so accuracy means something)."""
+    classes = _outputs(model)
+    if classes == 1:
+        return all(t in (-1, 0, 1) and not isinstance(t, bool) for t in y)
+    return all(isinstance(t, int | float) and not isinstance(t, bool) and float(t).is_integer()
+               and 0 <= t < classes for t in y)
+
+
+def _threshold(model: Module, threshold: float | None) -> float:
+    return decision_threshold(model) if threshold is None else float(threshold)
+
+
+def _predicted_class(output: Value | list[Value], cut: float) -> int:
+    if isinstance(output, Value):
+        return int(output.data > cut)
+    return max(range(len(output)), key=lambda k: output[k].data)
+
+
+def _is_correct(output: Value | list[Value], target: object, cut: float) -> bool:
+    """Whether the output's class is the target's: class 1 is +1 for one output."""
+    predicted = _predicted_class(output, cut)
+    if isinstance(output, Value):
+        return predicted == (target > 0)  # type: ignore[operator]
+    return predicted == target
+
+
+def _data(output: Value | list[Value]) -> float:
+    return output.data if isinstance(output, Value) else output[0].data

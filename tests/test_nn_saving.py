@@ -1,0 +1,170 @@
+"""nn.save / nn.load: JSON round trips, atomic writes, and clear errors for bad files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nn
+
+
+@pytest.mark.parametrize("model", [
+    nn.MLP(2, [16, 16, 1], activation="relu", seed=0),
+    nn.MLP(3, [2, 4], activation="sigmoid", output_activation="tanh", bias=False, seed=1),
+    nn.Layer(2, 3, activation="leaky_relu", seed=2),
+    nn.Neuron(4, activation="linear", seed=3),
+], ids=["MLP", "MLP-no-bias", "Layer", "Neuron"])
+def test_round_trip_keeps_architecture_and_exact_weights(model: nn.Module, tmp_path: Path) -> None:
+    path = nn.save(model, tmp_path / "model.json")
+    loaded = nn.load(path)
+    assert type(loaded) is type(model)
+    assert loaded.config() == model.config()
+    assert loaded.state_dict() == model.state_dict()  # bit for bit: JSON keeps repr(float)
+    x = [0.3, -1.2, 0.7, 2.0][:model.config()["nin"]]
+    out, again = model(x), loaded(x)
+    assert str(out) == str(again)
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=9, max_size=9))
+def test_any_finite_weights_survive_a_round_trip(values: list[float]) -> None:
+    model = nn.MLP(2, [2, 1], seed=0)
+    model.load_state_dict(dict(zip(model.state_dict(), values, strict=True)))
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"nn-roundtrip-{os.getpid()}.json"
+    try:
+        assert nn.load(nn.save(model, path)).state_dict() == model.state_dict()
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def test_the_file_is_readable_json_naming_its_format(tmp_path: Path) -> None:
+    path = nn.save(nn.Neuron(2, seed=0), tmp_path / "n.json")
+    document = json.loads(path.read_text())
+    assert document["format"] == "chainrule.nn"
+    assert document["module"] == "Neuron"
+    assert document["config"] == {"nin": 2, "activation": "relu", "bias": True}
+    assert list(document["state"]) == ["w.0", "w.1", "b"]
+
+
+def test_saving_replaces_atomically_and_a_failed_write_keeps_the_old_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "model.json"
+    nn.save(nn.MLP(2, [3, 1], seed=0), path)
+    old = path.read_bytes()
+
+    def crash(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        nn.save(nn.MLP(2, [3, 1], seed=1), path)
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # no temporary file left
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        path = nn.save(nn.Neuron(1, seed=0), tmp_path / "n.json")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_non_finite_weight_cannot_be_saved(tmp_path: Path) -> None:
+    model = nn.Neuron(1, seed=0)
+    model.w[0].data = float("nan")
+    with pytest.raises(ValueError, match=r"cannot save a non-finite parameter: w\.0 = nan"):
+        nn.save(model, tmp_path / "n.json")
+    assert not (tmp_path / "n.json").exists()
+
+
+def good_document() -> dict[str, object]:
+    model = nn.MLP(2, [2, 1], seed=0)
+    return {"format": "chainrule.nn", "version": 1, "module": "MLP", "config": model.config(),
+            "state": model.state_dict()}
+
+
+def with_change(key: str, value: object) -> str:
+    document = good_document()
+    document[key] = value
+    return json.dumps(document)
+
+
+def without(key: str) -> str:
+    document = good_document()
+    del document[key]
+    return json.dumps(document)
+
+
+def with_state_change(name: str, value: object) -> str:
+    document = good_document()
+    state = dict(document["state"])  # type: ignore[call-overload]
+    if value is None:
+        del state[name]
+    else:
+        state[name] = value
+    document["state"] = state
+    return json.dumps(document)
+
+
+BAD_FILES = {
+    "truncated": (json.dumps(good_document())[:-25], "not valid JSON, perhaps truncated"),
+    "empty": ("", "not valid JSON"),
+    "binary": ("\x00\xff\xfe garbage", "not valid JSON"),
+    "not an object": ("[1, 2, 3]", 'no "format": "chainrule.nn" entry'),
+    "other format": (with_change("format", "keras"), 'no "format": "chainrule.nn" entry'),
+    "newer version": (with_change("version", 2), "version 2 is not the supported 1"),
+    "no state": (without("state"), "missing 'state'"),
+    "unknown module": (with_change("module", "Conv2d"), "unknown module 'Conv2d'"),
+    "bad config": (with_change("config", {"nin": 2, "nouts": [2, 1], "activation": "swish"}),
+                   "unknown activation 'swish'"),
+    "unknown config key": (with_change("config", {"nin": 2, "nouts": [1], "depth": 3}),
+                           "the config does not fit MLP"),
+    "config not an object": (with_change("config", [2, [1]]), '"config" must be an object'),
+    "bias not a bool": (with_change("config", {"nin": 2, "nouts": [2, 1], "bias": "yes"}),
+                        "bias must be True or False, got 'yes'"),
+    "missing weight": (with_state_change("layers.1.neurons.0.b", None),
+                       "the config asks for 9 parameters, the state holds 8"),
+    "extra weight": (with_state_change("layers.2.neurons.0.b", 1.0),
+                     r"unexpected layers\.2\.neurons\.0\.b"),
+    "weight not a number": (with_state_change("layers.0.neurons.0.w.0", "0.5"),
+                            r"layers\.0\.neurons\.0\.w\.0 must be a number"),
+    "NaN weight": (with_state_change("layers.0.neurons.0.w.0", float("nan")), "holds NaN"),
+    "huge weight": (json.dumps(good_document()).replace(": 0.", ": 1e999", 1), "holds 1e999"),
+    "mismatched architecture": (json.dumps({**good_document(), "config": nn.MLP(
+        2, [3, 1]).config()}), "the config asks for 13 parameters, the state holds 9"),
+    "same count, other names": (json.dumps({**good_document(), "config": nn.MLP(
+        2, [2, 1], bias=False).config() | {"nouts": [3]}}), "missing layers.0.neurons.2.w.0"),
+    "huge size": (with_change("config", {"nin": 10**9, "nouts": [1]}),
+                  "asks for 1000000001 parameters"),
+    "deeply nested": ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
+    "huge integer weight": (with_state_change("layers.0.neurons.0.w.0", 10**400),
+                            r"layers\.0\.neurons\.0\.w\.0 is too large for a float"),
+    "nouts not a list": (with_change("config", {"nin": 2, "nouts": 3}),
+                         "nouts must be a non-empty list"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_a_bad_file_is_a_value_error_saying_what_is_wrong(name: str, tmp_path: Path) -> None:
+    content, message = BAD_FILES[name]
+    path = tmp_path / "bad.json"
+    path.write_bytes(content.encode("latin-1") if name == "binary" else content.encode())
+    with pytest.raises(ValueError, match=message) as caught:
+        nn.load(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        nn.load(tmp_path / "nothing.json")
+
+
+def test_only_modules_can_be_saved(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="save\\(\\) writes a Neuron, Layer or MLP, got dict"):
+        nn.save({"w": 1.0}, tmp_path / "x.json")  # type: ignore[arg-type]

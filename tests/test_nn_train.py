@@ -1,0 +1,181 @@
+"""nn.fit, evaluate, accuracy, classify, predict: batch averaging, histories, errors, the bar."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import nn
+from autograd import Value
+from nn import losses
+from nn.optim import SGD
+
+X4 = [[0.5, -1.0], [2.0, 0.25], [-0.3, 0.8], [1.0, 1.0]]
+Y4 = [1.0, -1.0, 1.0, -1.0]
+
+
+def model_copy(seed: int = 0) -> nn.MLP:
+    return nn.MLP(2, [3, 1], activation="tanh", seed=seed)
+
+
+def sample_gradient(x: list[float], t: float) -> list[float]:
+    """One sample's gradient of the mse loss, from a fresh copy of the model."""
+    model = model_copy()
+    loss = losses.mse(model(x), t)
+    loss.backward()
+    return [p.grad for p in model.parameters()]
+
+
+def test_a_full_batch_step_uses_the_mean_gradient_d_equals_delta_over_m() -> None:
+    model = model_copy()
+    start = [p.data for p in model.parameters()]
+    nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1), progress=False)
+    per_sample = [sample_gradient(x, t) for x, t in zip(X4, Y4, strict=True)]
+    mean = [sum(column) / len(X4) for column in zip(*per_sample, strict=True)]
+    assert [p.grad for p in model.parameters()] == pytest.approx(mean, rel=1e-14)
+    assert [p.data for p in model.parameters()] == pytest.approx(
+        [p - 0.1 * g for p, g in zip(start, mean, strict=True)], rel=1e-14)
+
+
+def test_mini_batches_and_single_samples_update_after_each_batch() -> None:
+    for size in (1, 2):
+        model, reference = model_copy(), model_copy()
+        nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1),
+               batch_size=size, shuffle=False, progress=False)
+        optimizer = SGD(reference.parameters(), lr=0.1)
+        for start in range(0, 4, size):
+            reference.zero_grad()
+            for x, t in zip(X4[start:start + size], Y4[start:start + size], strict=True):
+                (losses.mse(reference(x), t) * (1 / size)).backward()
+            optimizer.step()
+        assert model.state_dict() == pytest.approx(reference.state_dict(), rel=1e-13)
+
+
+def test_l2_adds_lambda_over_m_times_each_weight_and_spares_the_biases() -> None:
+    plain, regularized = model_copy(), model_copy()
+    for model, l2 in ((plain, 0.0), (regularized, 0.3)):
+        nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.0), l2=l2,
+               progress=False)
+    for (name, p), q in zip(regularized.named_parameters(), plain.parameters(), strict=True):
+        extra = 0.0 if name.endswith(".b") else 0.3 / 4 * p.data
+        assert p.grad == pytest.approx(q.grad + extra, rel=1e-13, abs=1e-15)
+
+
+def test_the_history_records_loss_and_accuracy_per_epoch() -> None:
+    model = model_copy()
+    history = nn.fit(model, X4, Y4, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1),
+                     epochs=5, batch_size=2, seed=0, validation=(X4[:2], Y4[:2]),
+                     progress=False)
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == 5 for values in history.values())
+    assert all(a in (0.0, 0.25, 0.5, 0.75, 1.0) for a in history["accuracy"])
+    assert history["val_loss"][-1] == nn.evaluate(model, X4[:2], Y4[:2], "hinge")["loss"]
+
+
+def test_regression_targets_get_no_accuracy() -> None:
+    model = nn.MLP(2, [2, 2], seed=0)
+    history = nn.fit(model, X4[:2], [[0.1, 0.2], [0.3, 0.4]], loss="quadratic",
+                     optimizer=SGD(model.parameters(), lr=0.1), progress=False)
+    assert set(history) == {"loss"}
+    with pytest.raises(ValueError, match="accuracy needs class labels"):
+        nn.accuracy(model, X4[:2], [[0.1, 0.2], [0.3, 0.4]])
+
+
+def test_the_same_seed_trains_the_same_model() -> None:
+    states = []
+    for _ in range(2):
+        model = model_copy()
+        nn.fit(model, X4, Y4, loss="mse", optimizer=nn.optim.Adam(model.parameters(), lr=0.1),
+               epochs=3, batch_size=1, seed=11, progress=False)
+        states.append(model.state_dict())
+    assert states[0] == states[1]
+
+
+def test_training_learns_xor() -> None:
+    X, y = nn.data.xor()
+    model = nn.MLP(2, [4, 1], activation="tanh", seed=0)
+    history = nn.fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.1),
+                     epochs=300, progress=False)
+    assert history["loss"][-1] < 0.01 * history["loss"][0]
+    assert nn.accuracy(model, X, y) == 1.0
+    assert nn.classify(model, X) == [0, 1, 1, 0]
+
+
+def test_a_non_finite_loss_stops_training_naming_epoch_and_batch() -> None:
+    calls = 0
+
+    def poisoned(prediction: losses.Prediction, target: object) -> Value:
+        nonlocal calls
+        calls += 1
+        loss = losses.mse(prediction, target)
+        return loss * math.nan if calls == 7 else loss
+
+    model = model_copy()
+    with pytest.raises(FloatingPointError, match="the loss is nan at epoch 2 of 3, batch 2 of 2"):
+        nn.fit(model, X4, Y4, loss=poisoned, optimizer=SGD(model.parameters(), lr=0.1),
+               epochs=3, batch_size=2, shuffle=False, progress=False)
+    assert all(math.isfinite(v) for v in model.state_dict().values())
+
+
+def test_evaluate_accuracy_classify_predict() -> None:
+    model = nn.init.set_weights(nn.MLP(2, [1], seed=0), [[[1.0, 0.0]]], [[0.0]])  # out = x1
+    X, y = [[0.5, 9.0], [-0.5, 9.0], [2.0, 9.0]], [1.0, 1.0, -1.0]
+    assert nn.predict(model, X) == [0.5, -0.5, 2.0]
+    assert nn.classify(model, X) == [1, 0, 1]
+    assert nn.accuracy(model, X, y) == pytest.approx(1 / 3)
+    assert nn.accuracy(model, X, y, threshold=-1.0) == pytest.approx(2 / 3)
+    result = nn.evaluate(model, X, y, loss="hinge")
+    assert result == pytest.approx({"loss": (0.5 + 1.5 + 3.0) / 3, "accuracy": 1 / 3})
+
+
+def test_a_sigmoid_output_is_cut_at_one_half_and_several_outputs_by_the_largest() -> None:
+    assert nn.decision_threshold(nn.MLP(2, [1], output_activation="sigmoid", seed=0)) == 0.5
+    assert nn.decision_threshold(nn.MLP(2, [1], seed=0)) == 0.0
+    model = nn.init.set_weights(nn.MLP(2, [3], seed=0), [[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]],
+                                [[0.0, 0.0, 0.5]])
+    X = [[2.0, 1.0], [0.0, 1.0], [0.1, 0.2]]
+    assert nn.classify(model, X) == [0, 1, 2]
+    assert nn.accuracy(model, X, [0, 1, 1]) == pytest.approx(2 / 3)
+    assert nn.predict(model, X)[0] == [2.0, 1.0, 0.5]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"loss": "huber"}, ValueError, "unknown loss 'huber'"),
+    ({"epochs": 0}, ValueError, "epochs must be a positive int, got 0"),
+    ({"batch_size": 0}, ValueError, "batch_size must be a positive int, got 0"),
+    ({"optimizer": "sgd"}, TypeError, "optimizer must be an nn.optim optimizer, got str"),
+])
+def test_bad_fit_arguments(kwargs: dict[str, object], error: type[Exception],
+                           message: str) -> None:
+    model = model_copy()
+    arguments: dict[str, object] = {"loss": "mse",
+                                    "optimizer": SGD(model.parameters(), lr=0.1)}
+    with pytest.raises(error, match=message):
+        nn.fit(model, X4, Y4, **{**arguments, **kwargs}, progress=False)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="X has 4 rows but y has 3 targets"):
+        nn.fit(model, X4, Y4[:3], loss="mse", optimizer=SGD(model.parameters(), lr=0.1))
+
+
+def test_the_progress_bar_shows_only_when_asked(capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nn.train, "PROGRESS_DELAY", 0.0)
+    model = model_copy()
+    for progress in (False, True):
+        nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1), epochs=3,
+               batch_size=2, progress=progress)
+        err = capsys.readouterr().err
+        assert ("6/6" in err and "loss=" in err) == progress, err
+
+
+def test_parameters_outside_the_model_are_averaged_and_zeroed_too() -> None:
+    scale = Value(1.0)  # a learnable factor inside a custom loss
+
+    def scaled_mse(prediction: losses.Prediction, target: object) -> Value:
+        return losses.mse(prediction, target) * scale
+
+    model = model_copy()
+    optimizer = SGD([*model.parameters(), scale], lr=0.0)
+    nn.fit(model, X4, Y4, loss=scaled_mse, optimizer=optimizer, epochs=2, progress=False)
+    expected = sum(losses.mse(model(x), t).data for x, t in zip(X4, Y4, strict=True)) / 4
+    assert scale.grad == pytest.approx(expected, rel=1e-14)  # one epoch's mean, not two summed
