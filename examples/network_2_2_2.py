@@ -64,6 +64,30 @@ def train(steps: int = STEPS) -> tuple[list[float], float, list[float]]:
     return history["loss"], final, outputs
 
 
+def train_output_layer_first(steps: int = STEPS) -> tuple[list[float], list[float]]:
+    """The slides' own 10,000 steps: w5..w8 are updated before δ reaches the hidden layer.
+
+    A graph keeps the values its forward pass computed, but a product's local derivative reads
+    its inputs' current data: so a second backward, after the output weights were stepped,
+    carries δ to w1..w4 through w5..w8 as updated, which is how the slides' figures were made.
+    Returns the error measured at each step, and the outputs after the last.
+    """
+    model = network()
+    hidden, output = model.layers[0].weights(), model.layers[1].weights()
+    errors = []
+    for _ in range(steps):
+        model.zero_grad()
+        error = error_with_gradients(model)
+        errors.append(error.data)
+        nn.optim.SGD(output, lr=LEARNING_RATE).step()
+        error.zero_grad()
+        error.backward()
+        nn.optim.SGD(hidden, lr=LEARNING_RATE).step()
+    (outputs,) = nn.predict(model, [INPUTS])
+    assert isinstance(outputs, list)
+    return errors, outputs
+
+
 def main(out_dir: Path, steps: int = STEPS) -> dict[str, object]:
     """Run the example, write its pictures to out_dir and return its figures."""
     import plotting  # matplotlib, for the error curve only
@@ -81,6 +105,9 @@ def main(out_dir: Path, steps: int = STEPS) -> dict[str, object]:
           + ", ".join(f"{errors[i]:.10f}" for i in (0, 1, steps - 1)))
     print(f"after {steps} steps: E = {final:.10f}, outputs "
           + " and ".join(f"{o:.9f}" for o in outputs))
+    _, slides_outputs = train_output_layer_first(steps)
+    print(f"the slides' order (output weights updated first): outputs "
+          + " and ".join(f"{o:.9f}" for o in slides_outputs))
     plotting.curves({"2-2-2 network: error per step (η = 0.5)": {"E total": errors}},
                     out_dir / "network_2_2_2_error.png", "step", log=True)
     return {"error": error.data, "updated": updated, "errors": errors, "final_error": final,

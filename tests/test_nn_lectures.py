@@ -107,6 +107,15 @@ def test_2_2_2_ten_thousand_steps_follow_the_delta_rule() -> None:
     assert_rounds_to(errors[-1], "0.0000351085")
 
 
+def test_2_2_2_the_slides_order_reproduces_their_ten_thousand_steps() -> None:
+    errors, outputs = example("network_2_2_2").train_output_layer_first()
+    assert_rounds_to(errors[1], "0.291027924")
+    assert_rounds_to(outputs[0], "0.015912196")
+    assert_rounds_to(outputs[1], "0.984065734")
+    reference = delta_rule(10_000, through_updated_weights=True)
+    assert outputs == pytest.approx(reference[-1][1], rel=1e-12)
+
+
 def test_2_2_2_lecture_outputs_come_from_backpropagating_through_updated_weights() -> None:
     """Why our outputs after 10,000 steps are 0.015913620 / 0.984064274, not the lecture's.
 
