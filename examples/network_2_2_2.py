@@ -106,7 +106,7 @@ def main(out_dir: Path, steps: int = STEPS) -> dict[str, object]:
     print(f"after {steps} steps: E = {final:.10f}, outputs "
           + " and ".join(f"{o:.9f}" for o in outputs))
     _, slides_outputs = train_output_layer_first(steps)
-    print(f"the slides' order (output weights updated first): outputs "
+    print("the slides' order (output weights updated first): outputs "
           + " and ".join(f"{o:.9f}" for o in slides_outputs))
     plotting.curves({"2-2-2 network: error per step (η = 0.5)": {"E total": errors}},
                     out_dir / "network_2_2_2_error.png", "step", log=True)
