@@ -22,25 +22,11 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def consumers_first(root: Value) -> list[Value]:
-    """Every node of root's graph once, each after all the nodes that consume it (Kahn's order).
-
-    Each node's `_n` slot counts its consumers not yet placed; it is 0 again on return.
-    """
-    discovered = [root]
+    """Every node of root's graph once, each after all the nodes that consume it (Kahn's order)."""
+    discovered = _count_consumers(root)
+    order = []
+    ready = [root]
     try:
-        for node in discovered:  # the list grows as parents are discovered
-            a = node._a
-            if a is not None:
-                if a._n == 0:
-                    discovered.append(a)
-                a._n += 1
-                b = node._b
-                if b is not None:
-                    if b._n == 0:
-                        discovered.append(b)
-                    b._n += 1
-        order = []
-        ready = [root]
         while ready:
             node = ready.pop()
             order.append(node)
@@ -55,21 +41,58 @@ def consumers_first(root: Value) -> list[Value]:
                 if a._n == 0:
                     ready.append(a)
     except BaseException:
-        for node in discovered:
-            node._n = 0
+        _reset(discovered)
         raise
     return order
 
 
+def _count_consumers(root: Value) -> list[Value]:
+    """The nodes of root's graph, each node's `_n` set to its number of consumers in it.
+
+    `_n` is 0 outside a traversal: the walk that follows counts each node down to 0 again, as
+    Kahn's algorithm releases a node once all its consumers are placed.
+    """
+    discovered = [root]
+    try:
+        for node in discovered:  # the list grows as parents are discovered
+            a = node._a
+            if a is not None:
+                if a._n == 0:
+                    discovered.append(a)
+                a._n += 1
+                b = node._b
+                if b is not None:
+                    if b._n == 0:
+                        discovered.append(b)
+                    b._n += 1
+    except BaseException:
+        _reset(discovered)
+        raise
+    return discovered
+
+
+def _reset(nodes: list[Value]) -> None:
+    """Restore the traversal slots' resting values after an interrupted walk."""
+    for node in nodes:
+        node._n = 0
+        node._g = 0.0
+
+
 def backward(root: Value, grad: float) -> None:
-    """Add grad * d(root)/d(node) to every node's `grad`, visiting children before parents."""
+    """Add grad * d(root)/d(node) to every node's `grad`, visiting children before parents.
+
+    Kahn's walk of consumers_first, with the chain rule applied as each node is released: one
+    pass fewer than ordering first, and backward is the engine's hottest loop.
+    """
     if modes.open_contexts and modes.anomaly_enabled():
         checked_backward(root, grad, anomaly.check_gradients)
         return
-    order = consumers_first(root)
+    discovered = _count_consumers(root)
     root._g = grad
+    ready = [root]
     try:
-        for node in order:
+        while ready:
+            node = ready.pop()
             g = node._g
             node._g = 0.0
             node.grad += g
@@ -85,9 +108,14 @@ def backward(root: Value, grad: float) -> None:
                     a.data, b.data, node.data)
                 a._g += g * da
                 b._g += g * db
+                b._n -= 1
+                if b._n == 0:
+                    ready.append(b)
+            a._n -= 1
+            if a._n == 0:
+                ready.append(a)
     except BaseException:
-        for node in order:  # keep _g at 0.0 between passes, even after an interrupted one
-            node._g = 0.0
+        _reset(discovered)
         raise
 
 
