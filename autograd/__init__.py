@@ -1,5 +1,6 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
+from .compiler import CompiledStep, compile
 from .draw import GraphvizNotFoundError, draw, render
 from .graph import topological_order
 from .modes import grad_enabled, no_grad
@@ -24,9 +25,11 @@ from .value import Value
 
 __all__ = [
     "OPS",
+    "CompiledStep",
     "GraphvizNotFoundError",
     "Op",
     "Value",
+    "compile",
     "cos",
     "div",
     "draw",
