@@ -183,7 +183,7 @@ def _is_name_or_number(x: Operand) -> bool:
 
 
 def _comment(label: str) -> str:
-    label = " ".join(label.split())
+    label = " ".join("".join(c if c.isprintable() else " " for c in label).split())
     return f"  # {label}" if label else ""
 
 

@@ -46,8 +46,20 @@ class BranchOnSymbolError(TypeError):
 
 def literal(x: float) -> tuple[str, int]:
     """Python source for a number, and its precedence (`inf` and `nan` are bound names)."""
-    code = repr(float(x)) if isinstance(x, float) else repr(x)
+    if not is_number(x):
+        raise TypeError(f"only numbers can be written into generated code, not "
+                        f"{type(x).__name__}")
+    code = repr(float(x)) if isinstance(x, float) else repr(int(x))
     return code, UNARY if code.startswith("-") else ATOM
+
+
+def is_number(x: object) -> bool:
+    """Whether x is a float or an int, which literal() writes exactly."""
+    return isinstance(x, float | int) and not isinstance(x, bool)
+
+
+def _is_keyword_argument(name: str) -> bool:
+    return name.isascii() and name.isidentifier() and not keyword.iskeyword(name)
 
 
 class Namespace:
@@ -66,7 +78,7 @@ class Namespace:
         known = self._names.get(id(function))
         if known is not None:
             return known
-        base = re.sub(r"\W", "_", preferred) or "f"
+        base = re.sub(r"[^A-Za-z0-9_]", "_", preferred) or "f"
         if base[0].isdigit() or keyword.iskeyword(base) or _LOCAL_NAME.match(base):
             base = "op_" + base
         name, k = base, 1
@@ -102,7 +114,9 @@ class Namespace:
                     return result
             finally:
                 self._rendering.discard(op.name)
-        return self.call(op.forward, op.name, args, op.params)
+        if all(_is_keyword_argument(k) and is_number(v) for k, v in op.params):
+            return self.call(op.forward, op.name, args, op.params)
+        return self.call(op.evaluate, op.name, args)  # params bound inside: none written out
 
 
 def code_of(x: Operand, precedence: int = 0, right: bool = False) -> str:

@@ -196,3 +196,29 @@ def test_compile_checks_root_and_inputs() -> None:
         autograd.compile(f * f, [f])
     with pytest.raises(ValueError, match=r"inputs\[1\] is listed twice"):
         autograd.compile(f, [x, x])
+
+
+def test_labels_are_only_comments() -> None:
+    x = Value(1.5, label="x")
+    y = x * 2.0
+    y.label = "two x\n    return 0.0\x00 # done"
+    step = autograd.compile(y, [x])
+    assert "  # two x return 0.0 # done" in step.source
+    assert step([4.0]) == (8.0, (2.0,))
+
+
+def test_an_op_with_any_name_and_params_compiles() -> None:
+    scaled = Op("scale by k!", "·k", 1, lambda a, **p: a * p["for"],
+                lambda a, out, **p: (p["for"],), (Domain(),), params=(("for", 3.0),))
+    x = Value(0.5)
+    out = apply(scaled, x).exp()
+    step = autograd.compile(out, [x])
+    assert_matches_eager(step, out, [x])
+    assert "scale_by_k_(" not in step.source  # its forward ran on symbols: `v0 * 3.0`
+    # a forward of floats only is called, its params bound (`if` cannot be a keyword argument)
+    called = Op("sign of", "s", 1, lambda a, **p: math.copysign(p["if"], a),
+                lambda a, out, **p: (0.0,), (Domain(),), params=(("if", 2.0),))
+    out = apply(called, x) * x
+    step = autograd.compile(out, [x])
+    assert_matches_eager(step, out, [x])
+    assert "v1 = sign_of(v0)" in step.source
