@@ -124,7 +124,7 @@ def _generate(order: list[Value], position: dict[int, int],
     gradients = [code_of(grads[position[id(leaf)]]) for leaf in inputs]
     lines = [
         f"def {FUNCTION}(values):",
-        f'    """The value of a {len(order)}-node graph and its gradient for {len(inputs)} '
+        f'    """The value of a graph of {len(order)} nodes and its gradient for {len(inputs)} '
         'inputs."""',
         *_tuple_lines("(", unpack, ") = values"),
         "    # forward",

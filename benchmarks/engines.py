@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import workloads
-from workloads import MLP, demo_loss, mixed_graph, moons
+from workloads import MLP, demo_loss, mixed_choices, mixed_graph, moons
 
 Step = Callable[[], float]
 
@@ -173,7 +173,8 @@ DEMO: dict[str, Callable[[], Step]] = {
 def value_graph(number: Any) -> Callable[[int], Callable[[], None]]:
     """Build and backward, for an engine whose scalars act like Values."""
     def setup(nodes: int) -> Callable[[], None]:
-        return lambda: mixed_graph(number, nodes)[0].backward()
+        picks = mixed_choices(nodes)
+        return lambda: mixed_graph(number, picks)[0].backward()
 
     return setup
 
@@ -210,7 +211,7 @@ def compiled_graph(nodes: int) -> Callable[[], None]:
     """chainrule compiled: built and compiled once (timed apart), then one call a step."""
     import autograd
 
-    root, leaves = mixed_graph(autograd.Value, nodes)
+    root, leaves = mixed_graph(autograd.Value, mixed_choices(nodes))
     start = time.process_time()
     compiled = autograd.compile(root, leaves)
     compiled_graph.seconds = time.process_time() - start  # type: ignore[attr-defined]
@@ -252,7 +253,7 @@ def resident_bytes() -> int:
 
 def graph_held(number: Any, nodes: int) -> tuple[Any, Any]:
     """A mixed graph after backward, with its leaves."""
-    root, leaves = mixed_graph(number, nodes)
+    root, leaves = mixed_graph(number, mixed_choices(nodes))
     root.backward()
     return root, leaves
 
@@ -286,7 +287,7 @@ def compiled_bytes(nodes: int) -> float:
     """chainrule compiled: the compiled step (its source and code), the graph dropped."""
     import autograd
 
-    root, leaves = mixed_graph(autograd.Value, nodes)
+    root, leaves = mixed_graph(autograd.Value, mixed_choices(nodes))
     return traced_bytes(lambda: autograd.compile(root, leaves)) / nodes
 
 

@@ -106,29 +106,43 @@ def handwritten_step(layers: list[tuple[list[list[float]], list[float]]],
     return data_loss * scale + L2 * reg_loss
 
 
-def mixed_graph(number: Number, nodes: int, width: int = 1000,
-                seed: int = 3) -> tuple[Any, list[Any]]:
-    """A random graph of about `nodes` nodes (counted as chainrule counts them) and its leaves.
+WIDTH = 1000
+NODES_MADE = (6, 3, 4)  # by each kind of new node in mixed_graph
 
-    Each new node reads the node `width` places back and one of the last `width` nodes, cycling
-    through a * b, (a + b) * 0.5 and relu(a - b) * 0.5, so values stay in [-1, 1], every node
-    reaches the root (the sum of the last `width`) and the depth stays near nodes / width.
+
+def mixed_choices(nodes: int, width: int = WIDTH, seed: int = 3) -> list[int]:
+    """The random picks of a mixed graph of `nodes` nodes (as chainrule counts them, give or
+    take a few): for each new node, which of the last `width` nodes it reads besides the one
+    `width` back."""
+    rng = random.Random(seed)
+    picks: list[int] = []
+    count = width + 1 + width  # the leaves, the sum's 0 and its adds
+    while count < nodes:
+        made = width + len(picks)
+        count += NODES_MADE[len(picks) % 3]
+        picks.append(rng.randrange(made - width, made))
+    return picks
+
+
+def mixed_graph(number: Number, picks: list[int], width: int = WIDTH,
+                seed: int = 4) -> tuple[Any, list[Any]]:
+    """The mixed random graph of picks (see mixed_choices), and its leaves.
+
+    New nodes cycle through 1 - 2 (a b)^2, (a + b) / 2 and relu(a - b) - 1, where a is the node
+    `width` places back and b the one picked: values stay in [-1, 1] without dwindling to zero
+    (where subnormal floats would slow every engine down), every node reaches the root (the sum
+    of the last `width`) and the depth stays near nodes / width.
     """
     rng = random.Random(seed)
     leaves = [number(rng.uniform(-1.0, 1.0)) for _ in range(width)]
     made = list(leaves)
-    count, k = width + 1 + width, 0  # leaves, the sum's 0 and its adds
-    while count < nodes:
-        a, b = made[-width], made[rng.randrange(len(made) - width, len(made))]
+    for k, pick in enumerate(picks):
+        a, b = made[-width], made[pick]
         kind = k % 3
         if kind == 0:
-            made.append(a * b)
-            count += 1
+            made.append(1 - 2 * (a * b) ** 2)  # mul, pow, the constant 2, mul, the 1, sub
         elif kind == 1:
-            made.append((a + b) * 0.5)
-            count += 3  # add, the constant 0.5, mul
+            made.append((a + b) * 0.5)  # add, the constant 0.5, mul
         else:
-            made.append((a - b).relu() * 0.5)
-            count += 4  # sub, relu, the constant 0.5, mul
-        k += 1
+            made.append((a - b).relu() - 1)  # sub, relu, the constant 1, sub
     return sum(made[-width:]), leaves
