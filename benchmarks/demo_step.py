@@ -211,6 +211,8 @@ def demo_table(t: DemoTimes, names: list[str]) -> list[str]:
 
 
 def duration(seconds: float) -> str:
+    if seconds >= 0.1:
+        return f"{seconds * 1e3:,.0f} ms"
     return f"{seconds * 1e3:.3g} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.3g} µs"
 
 
@@ -267,18 +269,21 @@ writes this file. What is timed:
   driver alternates between all the processes step by step and reports medians. Times are CPU
   time of the process (`time.process_time`): the machine may be shared, and these steps run on
   one thread (PyTorch is set to one), where CPU time equals wall time on an idle machine.
-- **A mixed random graph** of 10^4 to 10^6 nodes (`workloads.mixed_graph`: a·b, (a + b)·0.5,
-  relu(a − b)·0.5 on random earlier nodes): ns per node of what a training step does with it,
-  building and backward (for the compiled step: one call; its one-off compile time is its own
-  row), each engine and size in a fresh process with the GC on. Bytes per node: Python memory
-  held by the graph after backward (tracemalloc); for PyTorch, whose tensors tracemalloc cannot
-  see, the growth of the resident size; for the compiled step, the step itself (its source and
-  code), the graph it came from dropped.
+- **A mixed random graph** of 10^4 to 10^6 nodes (`workloads.mixed_graph`: 1 − 2(a·b)²,
+  (a + b)·0.5 and relu(a − b) − 1 on earlier nodes picked at random): ns per node of what a
+  training step does with it, building and backward (for the compiled step: one call; its
+  one-off compile time is a row of its own), each engine and size in a fresh process with the GC
+  on. The cost per node grows with the size where the graph outgrows the CPU's caches, and, for
+  engines whose nodes are objects the cyclic GC tracks, with the GC's full collections, which
+  visit every node alive. Bytes per node: the Python memory the graph holds after backward
+  (tracemalloc); for PyTorch, whose tensors tracemalloc cannot see, the growth of the resident
+  size; for the compiled step, the step itself (its source and code), the graph it came from
+  dropped.
 """
 
 
 def report(t: DemoTimes, names: list[str], steps: int, graphs: Graphs, sizes: list[int],
-           memory: dict[str, float], memory_nodes: int, compiled_max: int) -> str:
+           memory: dict[str, float], compiled_max: int) -> str:
     machine = (f"Python {platform.python_version()} on {platform.machine()} "
                f"{platform.system()}, {os.cpu_count()} CPUs")
     missing = [engine for engine in engines.DEMO if engine not in names]
@@ -287,9 +292,12 @@ def report(t: DemoTimes, names: list[str], steps: int, graphs: Graphs, sizes: li
     compiled_note = (f"The compiled step's mixed graphs stop at {compiled_max:,} nodes (raise "
                      "`--compiled-max-nodes`): CPython compiles a 10^6-node step, some 2 million "
                      "lines, in about a minute and several GB.")
+    command = " ".join(["python benchmarks/demo_step.py", *sys.argv[1:]])
     return "\n".join([
         INTRO,
         f"## Results ({machine})",
+        "",
+        f"`{command}`",
         "",
         *skipped,
         f"The demo step, median CPU time of {steps} steps:",
@@ -300,12 +308,11 @@ def report(t: DemoTimes, names: list[str], steps: int, graphs: Graphs, sizes: li
         "",
         *ratio_table(t),
         "",
-        "The mixed random graph:",
-        "",
-        *size_table(graphs, [e for e in names if e in engines.GRAPH], sizes, memory,
-                    memory_nodes),
-        "",
-        *([compiled_note, ""] if compiled_max < sizes[-1] else []),
+        *(["The mixed random graph:", "",
+           *size_table(graphs, [e for e in names if e in engines.GRAPH], sizes, memory,
+                       min(10**5, sizes[-1])),
+           ""] if sizes else []),
+        *([compiled_note, ""] if sizes and compiled_max < sizes[-1] else []),
     ])
 
 
@@ -313,7 +320,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=9, help="timed steps per engine and GC mode")
     parser.add_argument("--max-nodes", type=int, default=10**6,
-                        help="largest mixed graph (sizes go up tenfold from 10^4)")
+                        help="largest mixed graph (sizes go up tenfold from 10^4; 0: none)")
     parser.add_argument("--compiled-max-nodes", type=int, default=10**5,
                         help="largest mixed graph to compile (10^6 nodes: a minute, GBs)")
     parser.add_argument("--write", metavar="PATH", help="also write the report to this file")
@@ -341,12 +348,13 @@ def main() -> None:
     print("\n".join([*demo_table(demo, names), "", *ratio_table(demo)]), flush=True)
     sizes = [n for n in (10**4, 10**5, 10**6, 10**7) if n <= args.max_nodes]
     graph_names = [engine for engine in names if engine in engines.GRAPH]
-    print(f"\nmixed graphs of {', '.join(f'{n:,}' for n in sizes)} nodes", flush=True)
-    graphs = time_graphs(graph_names, sizes, args.compiled_max_nodes)
-    memory_nodes = min(10**5, sizes[-1])
-    memory = measure_memory(graph_names, memory_nodes)
-    text = report(demo, names, args.steps, graphs, sizes, memory, memory_nodes,
-                  args.compiled_max_nodes)
+    graphs: Graphs = {}
+    memory: dict[str, float] = {}
+    if sizes:
+        print(f"\nmixed graphs of {', '.join(f'{n:,}' for n in sizes)} nodes", flush=True)
+        graphs = time_graphs(graph_names, sizes, args.compiled_max_nodes)
+        memory = measure_memory(graph_names, min(10**5, sizes[-1]))
+    text = report(demo, names, args.steps, graphs, sizes, memory, args.compiled_max_nodes)
     print("\n" + text)
     if args.write:
         with open(args.write, "w") as out:

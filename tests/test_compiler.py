@@ -222,3 +222,34 @@ def test_an_op_with_any_name_and_params_compiles() -> None:
     step = autograd.compile(out, [x])
     assert_matches_eager(step, out, [x])
     assert "v1 = sign_of(v0)" in step.source
+
+
+def test_a_training_loop_compiles_once_and_feeds_new_batches() -> None:
+    w, b = Value(0.0), Value(0.0)
+    xs, ys = [Value(0.0) for _ in range(4)], [Value(0.0) for _ in range(4)]
+    loss = sum((w * x + b - y) ** 2 for x, y in zip(xs, ys, strict=True)) * 0.25
+    step = autograd.compile(loss, [w, b, *xs, *ys])
+    weights = [0.0, 0.0]
+    for i in range(200):
+        batch_x = [math.sin(i + k) for k in range(4)]
+        value, grads = step(weights + batch_x + [3.0 * x + 1.0 for x in batch_x])
+        weights = [p - 0.1 * g for p, g in zip(weights, grads[:2], strict=True)]
+    assert value < 1e-12
+    assert math.isclose(weights[0], 3.0, rel_tol=1e-6)
+    assert math.isclose(weights[1], 1.0, rel_tol=1e-6)
+
+
+def test_the_step_keeps_only_its_inputs_alive() -> None:
+    import gc
+
+    def live_values() -> int:
+        return sum(isinstance(o, Value) for o in gc.get_objects())
+
+    gc.collect()
+    before = live_values()
+    x, y = Value(1.0), Value(2.0)
+    out = ((x * y).tanh() + 3.0) * x
+    step = autograd.compile(out, [x, y])
+    del out
+    assert live_values() == before + 2
+    assert step([1.0, 2.0])[0] == (math.tanh(2.0) + 3.0) * 1.0
