@@ -228,6 +228,7 @@ def test_a_training_loop_compiles_once_and_feeds_new_batches() -> None:
     w, b = Value(0.0), Value(0.0)
     xs, ys = [Value(0.0) for _ in range(4)], [Value(0.0) for _ in range(4)]
     loss = sum((w * x + b - y) ** 2 for x, y in zip(xs, ys, strict=True)) * 0.25
+    assert isinstance(loss, Value)
     step = autograd.compile(loss, [w, b, *xs, *ys])
     weights = [0.0, 0.0]
     for i in range(200):
