@@ -279,6 +279,9 @@ writes this file. What is timed:
   (tracemalloc); for PyTorch, whose tensors tracemalloc cannot see, the growth of the resident
   size; for the compiled step, the step itself (its source and code), the graph it came from
   dropped.
+
+On a shared machine the times move by up to a fifth from run to run, the ratios (engines
+alternating within one run) somewhat less.
 """
 
 
