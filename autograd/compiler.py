@@ -1,0 +1,194 @@
+"""compile(): a built graph turned into straight-line Python, its forward then its backward.
+
+The graph a program built once is the program. `compile(root, inputs)` walks it once, writes one
+line a node (`v7 = v3 * v5`) and one a local derivative (`g3 += g7 * v5`), all from the op
+table's forwards and derivative rules (run on symbols, see `autograd.symbolic`), and runs the
+source once to define a function. Calling the result with new numbers for the inputs gives the
+root's value and its gradient without making a single Value.
+
+What a trace cannot capture: the graph records which ops ran, not the Python that chose them.
+A Python `if` on `.data` (or a loop whose length depends on it) while the graph was built is
+frozen at the branch taken then; use ops instead (`relu`, `abs`, `step`, `sign`), which are
+right for any input. Leaves not listed in `inputs` are constants: their value at compile time is
+written into the code. Numbers taken from `.data` while building (`Value(x.data * 2)`) are
+constants too.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from .graph import topological_order
+from .symbolic import SUM, Namespace, Operand, Symbol, code_of
+from .value import Value
+
+FUNCTION = "forward_backward"
+
+
+class CompiledStep:
+    """A graph compiled to Python: `step(values)` gives `(value, gradients)` for new inputs."""
+
+    __slots__ = ("_function", "inputs", "node_count", "source")
+
+    def __init__(self, function: Any, source: str, inputs: tuple[Value, ...],
+                 node_count: int) -> None:
+        self._function = function
+        self.source = source
+        self.inputs = inputs
+        self.node_count = node_count
+
+    def __call__(self, values: Sequence[float]) -> tuple[float, tuple[float, ...]]:
+        """The root's value and d(root)/d(input) for each input, the inputs set to values."""
+        result: tuple[float, tuple[float, ...]] = self._function(self._checked(values))
+        return result
+
+    def _checked(self, values: Sequence[float]) -> Sequence[float]:
+        expected = len(self.inputs)
+        if not isinstance(values, Sequence) or isinstance(values, str):
+            raise TypeError(f"a compiled step takes a sequence of {expected} numbers, one per "
+                            f"input, got {type(values).__name__}")
+        if len(values) != expected:
+            raise ValueError(f"this step takes {expected} values, one per input, "
+                             f"got {len(values)}")
+        if all(type(x) is float for x in values):
+            return values
+        return [_as_float(x, i) for i, x in enumerate(values)]
+
+    def __repr__(self) -> str:
+        return f"<CompiledStep: {self.node_count} nodes, {len(self.inputs)} inputs>"
+
+
+def _as_float(x: object, i: int) -> float:
+    if isinstance(x, numbers.Real):
+        return float(x)
+    hint = " (pass its .data)" if isinstance(x, Value) else ""
+    raise TypeError(f"values[{i}] must be a real number, got {type(x).__name__}{hint}")
+
+
+def compile(root: Value, inputs: Sequence[Value]) -> CompiledStep:
+    """Compile root's graph to Python giving root's value and its gradient for each input."""
+    if not isinstance(root, Value):
+        raise TypeError(f"compile() expects a Value as root, got {type(root).__name__}")
+    inputs = _checked_inputs(inputs)
+    order = topological_order(root)
+    position = {id(node): k for k, node in enumerate(order)}
+    for i, leaf in enumerate(inputs):
+        if id(leaf) not in position:
+            raise ValueError(f"inputs[{i}] ({leaf!r}) is not in the graph of root")
+    source, names = _generate(order, position, inputs)
+    code = builtins.compile(source, "<compiled step>", "exec")
+    exec(code, names.globals)  # our own generated source, with no builtins and bound names only
+    return CompiledStep(names.globals[FUNCTION], source, inputs, len(order))
+
+
+def _checked_inputs(inputs: object) -> tuple[Value, ...]:
+    if isinstance(inputs, Value | str) or not isinstance(inputs, Sequence):
+        raise TypeError(f"compile() expects inputs as a list or tuple of Values, got "
+                        f"{type(inputs).__name__}")
+    seen: set[int] = set()
+    for i, leaf in enumerate(inputs):
+        if not isinstance(leaf, Value):
+            raise TypeError(f"inputs[{i}] must be a Value, got {type(leaf).__name__}")
+        if leaf.op is not None:
+            raise ValueError(f"inputs[{i}] was made by {leaf.op!r}: inputs must be leaves "
+                             "(Values made directly, not by an op)")
+        if id(leaf) in seen:
+            raise ValueError(f"inputs[{i}] is listed twice")
+        seen.add(id(leaf))
+    return tuple(inputs)
+
+
+def _generate(order: list[Value], position: dict[int, int],
+              inputs: tuple[Value, ...]) -> tuple[str, Namespace]:
+    """The source of the function, and the namespace it runs in."""
+    names = Namespace(reserved=(FUNCTION, "values"))
+    is_input = {id(leaf) for leaf in inputs}
+    values: list[Operand] = []  # each node's value: a symbol, or a number if it is constant
+    forward: list[str] = []
+    for k, node in enumerate(order):
+        op = node.op_info
+        if op is None:
+            values.append(names.symbol(f"v{k}") if id(node) in is_input else node.data)
+            continue
+        result = names.apply(op, *(values[position[id(p)]] for p in node.parents))
+        if isinstance(result, Symbol):
+            forward.append(f"v{k} = {result.code}{_comment(node.label)}")
+            result = names.symbol(f"v{k}")
+        values.append(result)
+    backward, grads = _backward(order, position, values, names)
+    unpack = [f"v{position[id(leaf)]}" for leaf in inputs]
+    gradients = [code_of(grads[position[id(leaf)]]) for leaf in inputs]
+    lines = [
+        f"def {FUNCTION}(values):",
+        f'    """The value of a graph of {len(order)} nodes and its gradient for {len(inputs)} '
+        'inputs."""',
+        *_tuple_lines("(", unpack, ") = values"),
+        "    # forward",
+        *("    " + line for line in forward),
+        "    # backward: g<k> is d(root)/d(v<k>)",
+        *("    " + line for line in backward),
+        *_tuple_lines(f"return {code_of(values[-1])}, (", gradients, ")"),
+    ]
+    return "\n".join(lines) + "\n", names
+
+
+def _backward(order: list[Value], position: dict[int, int], values: list[Operand],
+              names: Namespace) -> tuple[list[str], list[Operand]]:
+    """The backward lines, and each node's gradient: a local, a number, or another node's
+    gradient where it is only a copy of it.
+
+    Contributions are added consumers first, in the eager engine's order, so that the sums are
+    rounded as it rounds them.
+    """
+    needs_grad = [isinstance(v, Symbol) for v in values]  # constants need none
+    grads: list[Operand] = [None] * len(order)
+    grads[-1] = 1.0
+    owned: set[int] = set()  # nodes whose gradient is a local g<k> of their own
+    lines: list[str] = []
+    for k in range(len(order) - 1, -1, -1):
+        node = order[k]
+        op = node.op_info
+        if op is None or not needs_grad[k]:
+            continue
+        slots = [position[id(p)] for p in node.parents]
+        try:
+            derivatives = op.local_derivatives(*(values[s] for s in slots), values[k])
+        except TypeError as error:
+            raise TypeError(f"the derivative rule of op {op.name!r} cannot be compiled: {error}"
+                            ) from None
+        for s, derivative in zip(slots, derivatives, strict=True):
+            if not needs_grad[s]:
+                continue
+            term = grads[k] * derivative
+            if grads[s] is None and _is_name_or_number(term):
+                grads[s] = term  # a copy: name the same local (it is final by now)
+                continue
+            if s in owned:
+                lines.append(f"g{s} += {code_of(term)}")
+            elif grads[s] is None:
+                lines.append(f"g{s} = {code_of(term)}")
+            else:
+                lines.append(f"g{s} = {code_of(grads[s], SUM)} + {code_of(term, SUM, True)}")
+            grads[s] = names.symbol(f"g{s}")
+            owned.add(s)
+    return lines, grads
+
+
+def _is_name_or_number(x: Operand) -> bool:
+    return not isinstance(x, Symbol) or x.code.isidentifier()
+
+
+def _comment(label: str) -> str:
+    label = " ".join("".join(c if c.isprintable() else " " for c in label).split())
+    return f"  # {label}" if label else ""
+
+
+def _tuple_lines(opening: str, items: list[str], closing: str) -> list[str]:
+    """A statement with a tuple display, its items wrapped inside the brackets."""
+    body = textwrap.wrap(" ".join(item + "," for item in items), width=92,
+                         break_long_words=False, break_on_hyphens=False)
+    return [f"    {opening}", *(f"        {line}" for line in body), f"    {closing}"]
