@@ -5,25 +5,42 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from types import TracebackType
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class NodeInfo:
+class NodeInfo(NamedTuple):
     """What a mode records about where a node was made: the scopes open around it, the place."""
 
     scopes: tuple[str, ...] = ()
     origin: str = ""  # "file:line (in function)" of the user code, recorded in anomaly mode
 
 
-class _ThreadModes(threading.local):
+class Modes:
+    """One thread's modes: a plain object, so that reading several costs one thread look-up."""
+
+    __slots__ = ("anomaly_depth", "info", "no_grad_depth", "scope_infos")
+
     def __init__(self) -> None:
         self.no_grad_depth = 0
         self.info: NodeInfo | None = None
         self.anomaly_depth = 0
+        # the info of each scope entered from each enclosing one, made once: a network enters
+        # the same scopes for every sample
+        self.scope_infos: dict[tuple[NodeInfo | None, str], NodeInfo] = {}
 
 
-_modes = _ThreadModes()
+class _PerThread(threading.local):
+    def __init__(self) -> None:
+        self.modes = Modes()
+
+
+_per_thread = _PerThread()
+
+
+def state() -> Modes:
+    """This thread's modes."""
+    return _per_thread.modes
 _lock = threading.Lock()
 # How many mode contexts are open in all threads together: while it is 0, an op needs no
 # thread-local look-up at all.
@@ -32,17 +49,17 @@ open_contexts = 0
 
 def grad_enabled() -> bool:
     """True unless this thread is inside no_grad()."""
-    return _modes.no_grad_depth == 0
+    return _per_thread.modes.no_grad_depth == 0
 
 
 def anomaly_enabled() -> bool:
     """True while this thread is inside detect_anomaly()."""
-    return _modes.anomaly_depth > 0
+    return _per_thread.modes.anomaly_depth > 0
 
 
 def node_info() -> NodeInfo | None:
     """What this thread's open modes record on a node made now (None: nothing)."""
-    return _modes.info
+    return _per_thread.modes.info
 
 
 def _count_open(delta: int) -> None:
@@ -54,27 +71,43 @@ def _count_open(delta: int) -> None:
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside this context ops on this thread record no graph: results are leaves."""
-    _modes.no_grad_depth += 1
+    modes = _per_thread.modes
+    modes.no_grad_depth += 1
     _count_open(1)
     try:
         yield
     finally:
-        _modes.no_grad_depth -= 1
+        modes.no_grad_depth -= 1
         _count_open(-1)
 
 
-@contextmanager
-def scope(name: str) -> Iterator[None]:
+class scope:  # noqa: N801 - used as a function: `with scope("layers.0"):`
     """Nodes made inside carry this name (after those of enclosing scopes), for drawings."""
-    if not isinstance(name, str):
-        raise TypeError(f"scope() expects a str name, got {type(name).__name__}")
-    outer = _modes.info
-    _modes.info = NodeInfo((*(outer.scopes if outer else ()), name))
-    _count_open(1)
-    try:
-        yield
-    finally:
-        _modes.info = outer
+
+    __slots__ = ("_modes", "_name", "_outer")
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"scope() expects a str name, got {type(name).__name__}")
+        self._name = name
+        self._outer: NodeInfo | None = None
+        self._modes: Modes | None = None
+
+    def __enter__(self) -> None:
+        modes = self._modes = _per_thread.modes
+        outer = self._outer = modes.info
+        key = (outer, self._name)
+        info = modes.scope_infos.get(key)
+        if info is None:
+            if len(modes.scope_infos) > 100_000:
+                modes.scope_infos.clear()
+            info = modes.scope_infos[key] = NodeInfo((*(outer.scopes if outer else ()), key[1]))
+        modes.info = info
+        _count_open(1)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._modes.info = self._outer  # type: ignore[union-attr]
         _count_open(-1)
 
 
@@ -85,10 +118,11 @@ def detect_anomaly() -> Iterator[None]:
     A FloatingPointError names the op, its inputs, the node's label and the file and line where
     the node was made, whether the value came up in a forward op or in a gradient of backward.
     """
-    _modes.anomaly_depth += 1
+    modes = _per_thread.modes
+    modes.anomaly_depth += 1
     _count_open(1)
     try:
         yield
     finally:
-        _modes.anomaly_depth -= 1
+        modes.anomaly_depth -= 1
         _count_open(-1)

@@ -225,10 +225,11 @@ def _record(op: Op | None, data: float, a: Value | None, b: Value | None = None)
 
 
 def _apply_modes(node: Value) -> None:
-    info = modes.node_info()
-    if modes.anomaly_enabled():
+    state = modes.state()
+    info = state.info
+    if state.anomaly_depth:
         info = anomaly.observe(node, info)
-    if not modes.grad_enabled():
+    if state.no_grad_depth:
         node._a = node._b = node._op = None
     node._info = info
 
