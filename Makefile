@@ -17,13 +17,15 @@ demo: install graphviz
 	@echo "open $(DEMO_DIR)/lecture_backprop.html in a browser to step through backward"
 
 # The README's pictures, regenerated from the examples.
-pictures: install graphviz
-	$(BIN)/python examples/seed_graph.py examples/pictures
-	$(BIN)/python examples/mlp_clusters.py examples/pictures
-	$(BIN)/python examples/lecture_network.py examples/pictures
-
 # Every lecture example, its pictures written to $(DEMO_DIR) (examples/pictures holds a copy).
 EXAMPLES := network_2_2_2 network_2_2_1 network_2_3_1 zero_init xor moons spiral
+DRAWINGS := seed_graph mlp_clusters lecture_network higher_order
+
+pictures: install graphviz
+	@for example in $(DRAWINGS) $(EXAMPLES); do echo "== $$example"; \
+	  $(BIN)/python examples/$$example.py examples/pictures >/dev/null || exit 1; done
+	rm -f examples/pictures/*.html
+
 examples: install graphviz
 	@for example in $(EXAMPLES); do echo "== $$example"; \
 	  $(BIN)/python examples/$$example.py $(DEMO_DIR) || exit 1; done
