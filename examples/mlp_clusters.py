@@ -1,47 +1,36 @@
-"""An MLP-like graph from plain Values, each neuron made inside scopes as an nn module makes
-them, drawn with one box per layer and per neuron and coloured by role.
+"""A 2-3-1 tanh MLP from nn, drawn with one box per layer and per neuron, coloured by role.
+
+Calling an nn module opens a scope named by its path (layers.0, layers.0.neurons.1, ...), so the
+drawing can group each neuron's nodes.
 
     python examples/mlp_clusters.py OUTPUT_DIR
 """
 
 from __future__ import annotations
 
-import random
 import sys
 from pathlib import Path
 
 import autograd
-from autograd import Value, scope
-
-
-def neuron(inputs: list[Value], weights: list[Value], bias: Value) -> Value:
-    """tanh(w · x + b)."""
-    return sum((w * x for w, x in zip(weights, inputs, strict=True)), bias).tanh()
+import nn
+from autograd import Value
 
 
 def main(out_dir: Path) -> None:
-    rng = random.Random(2)
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=2)
+    for name, parameter in model.named_parameters():  # layers.0.neurons.1.w.0 is w0, ….b is b
+        *_, kind, index = name.split(".")
+        parameter.label = kind + index if kind == "w" else index
     xs = [Value(0.5, label="x0"), Value(-1.5, label="x1")]
-    parameters: list[Value] = []
-    for layer, width in enumerate((3, 1)):
-        outputs = []
-        with scope(f"layers.{layer}"):
-            for n in range(width):
-                name = f"layers.{layer}.neurons.{n}"
-                weights = [Value(round(rng.uniform(-1, 1), 2), label=f"w{k}")
-                           for k in range(len(xs))]
-                bias = Value(0.0, label="b")
-                parameters += [*weights, bias]
-                with scope(name):
-                    outputs.append(neuron(xs, weights, bias))
-        xs = outputs
-    loss = (xs[0] - 1.0) ** 2
+    prediction = model(xs)
+    assert isinstance(prediction, Value)
+    loss = (prediction - 1.0) ** 2
     loss.label = "loss"
     loss.backward()
-    print(f"loss = {loss.data:.4f}; {len(parameters)} parameters")
+    print(f"loss = {loss.data:.4f}; {len(model.parameters())} parameters")
     out_dir.mkdir(parents=True, exist_ok=True)
     path = autograd.render(loss, out_dir / "mlp_clusters.svg", cluster_modules=True,
-                           parameters=parameters)
+                           parameters=model.parameters())
     print(f"wrote {path}")
 
 
