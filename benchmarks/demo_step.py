@@ -61,6 +61,17 @@ def graph_worker(engine: str, nodes: int, repeats: int) -> None:
     }))
 
 
+def chain_worker(nodes: int, repeats: int) -> None:
+    """Print the median ns per node of the eager engine's backward over an n-node chain."""
+    root, _ = engines.eager_chain(nodes)
+    seconds = []
+    for _ in range(repeats):
+        start = time.process_time()
+        root.backward()
+        seconds.append(time.process_time() - start)
+    print(json.dumps({"ns": statistics.median(seconds) / nodes * 1e9}))
+
+
 def memory_worker(engine: str, nodes: int) -> None:
     """Print the bytes held per node."""
     print(json.dumps({"bytes": engines.MEMORY[engine](nodes)}))
@@ -163,6 +174,26 @@ def time_graphs(names: list[str], sizes: list[int], compiled_max: int) -> Graphs
             results[engine, nodes] = run_once("--graph", engine, "--nodes", str(nodes),
                                               "--repeats", str(repeats))
     return results
+
+
+CHAIN_SIZES = (10**4, 10**6)
+CHAIN_GROWTH = 1.5  # a backward's cost per node may grow at most this much with the chain
+
+
+def time_chains() -> dict[int, float]:
+    """ns per node of the eager engine's backward over chains of CHAIN_SIZES nodes."""
+    return {n: run_once("--chain", str(n), "--repeats", "5" if n <= 10**4 else "3")["ns"]
+            for n in CHAIN_SIZES}
+
+
+def chain_line(chains: dict[int, float]) -> str:
+    small, large = (chains[n] for n in CHAIN_SIZES)
+    growth = large / small
+    verdict = "met" if growth <= CHAIN_GROWTH else "**missed**"
+    return (f"The eager engine's backward over a chain (x = x + w, GC on): {small:,.0f} ns per "
+            f"node at 10^4 nodes, {large:,.0f} at 10^6: {growth:.2f}× "
+            f"(≤ {CHAIN_GROWTH:g}×: {verdict}). The traversal is iterative, so depth costs "
+            "nothing of its own.")
 
 
 def measure_memory(names: list[str], nodes: int) -> dict[str, float]:
@@ -286,7 +317,7 @@ alternating within one run) somewhat less.
 
 
 def report(t: DemoTimes, names: list[str], steps: int, graphs: Graphs, sizes: list[int],
-           memory: dict[str, float], compiled_max: int) -> str:
+           memory: dict[str, float], compiled_max: int, chains: dict[int, float]) -> str:
     machine = (f"Python {platform.python_version()} on {platform.machine()} "
                f"{platform.system()}, {os.cpu_count()} CPUs")
     missing = [engine for engine in engines.DEMO if engine not in names]
@@ -316,6 +347,8 @@ def report(t: DemoTimes, names: list[str], steps: int, graphs: Graphs, sizes: li
                        min(10**5, sizes[-1])),
            ""] if sizes else []),
         *([compiled_note, ""] if sizes and compiled_max < sizes[-1] else []),
+        chain_line(chains),
+        "",
     ])
 
 
@@ -331,6 +364,7 @@ def main() -> None:
     parser.add_argument("--gc", choices=GC_MODES, default="on", help=argparse.SUPPRESS)
     parser.add_argument("--graph", choices=engines.GRAPH, help=argparse.SUPPRESS)
     parser.add_argument("--memory", choices=engines.MEMORY, help=argparse.SUPPRESS)
+    parser.add_argument("--chain", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--nodes", type=int, default=10**5, help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -340,6 +374,8 @@ def main() -> None:
         return graph_worker(args.graph, args.nodes, args.repeats)
     if args.memory:
         return memory_worker(args.memory, args.nodes)
+    if args.chain:
+        return chain_worker(args.chain, args.repeats)
 
     names = [engine for engine in engines.DEMO if engines.available(engine)]
     for engine in engines.DEMO:
@@ -357,7 +393,10 @@ def main() -> None:
         print(f"\nmixed graphs of {', '.join(f'{n:,}' for n in sizes)} nodes", flush=True)
         graphs = time_graphs(graph_names, sizes, args.compiled_max_nodes)
         memory = measure_memory(graph_names, min(10**5, sizes[-1]))
-    text = report(demo, names, args.steps, graphs, sizes, memory, args.compiled_max_nodes)
+    chains = time_chains()
+    print(chain_line(chains), flush=True)
+    text = report(demo, names, args.steps, graphs, sizes, memory, args.compiled_max_nodes,
+                  chains)
     print("\n" + text)
     if args.write:
         with open(args.write, "w") as out:

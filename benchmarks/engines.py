@@ -194,6 +194,17 @@ def eager_graph(nodes: int) -> Callable[[], None]:
     return value_graph(Value)(nodes)
 
 
+def eager_chain(nodes: int) -> tuple[Any, Any]:
+    """A chain of nodes additions x = x + w in chainrule's eager engine: (root, w)."""
+    from autograd import Value
+
+    w = Value(0.5)
+    x = w
+    for _ in range(nodes):
+        x = x + w
+    return x, w
+
+
 def torch_number() -> Callable[[float], Any]:
     """A float as a 0-d float64 tensor that needs its gradient."""
     import torch
