@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from . import anomaly, modes
@@ -14,6 +16,33 @@ if TYPE_CHECKING:
 Check = Callable[["Value", float, tuple[float, ...]], None]
 
 
+class _OneWalkAtATime:
+    """The nodes' traversal slots (_n, _g) serve one walk at a time.
+
+    A walk in another thread waits for the one under way; a walk started inside another on the
+    same thread (a derivative rule calling backward or grad) is refused, not left to corrupt it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._walking = threading.local()
+
+    def __enter__(self) -> None:
+        if getattr(self._walking, "now", False):
+            raise RuntimeError("backward(), grad() and the graph's orderings cannot run inside "
+                               "one another: a derivative rule must not call them")
+        self._lock.acquire()
+        self._walking.now = True
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._walking.now = False
+        self._lock.release()
+
+
+_one_walk = _OneWalkAtATime()
+
+
 def topological_order(root: Value) -> list[Value]:
     """Every node of root's graph once, parents before children, in a deterministic order."""
     order = consumers_first(root)
@@ -23,6 +52,11 @@ def topological_order(root: Value) -> list[Value]:
 
 def consumers_first(root: Value) -> list[Value]:
     """Every node of root's graph once, each after all the nodes that consume it (Kahn's order)."""
+    with _one_walk:
+        return _consumers_first(root)
+
+
+def _consumers_first(root: Value) -> list[Value]:
     discovered = _count_consumers(root)
     order = []
     ready = [root]
@@ -87,6 +121,11 @@ def backward(root: Value, grad: float) -> None:
     if modes.open_contexts and modes.anomaly_enabled():
         checked_backward(root, grad, anomaly.check_gradients)
         return
+    with _one_walk:
+        _backward(root, grad)
+
+
+def _backward(root: Value, grad: float) -> None:
     discovered = _count_consumers(root)
     root._g = grad
     ready = [root]
@@ -138,7 +177,13 @@ def checked_backward(root: Value, grad: float, check: Check) -> None:
 def _sweep(root: Value, grad: float, into: tuple[set[Value], dict[Value, float]] | None,
            check: Check | None) -> None:
     """backward's sweep, adding to every `grad` or (into=(targets, found)) to found only."""
-    order = consumers_first(root)
+    with _one_walk:
+        _sweep_slots(root, grad, into, check)
+
+
+def _sweep_slots(root: Value, grad: float, into: tuple[set[Value], dict[Value, float]] | None,
+                 check: Check | None) -> None:
+    order = _consumers_first(root)
     root._g = grad
     try:
         for node in order:

@@ -57,11 +57,6 @@ def anomaly_enabled() -> bool:
     return _per_thread.modes.anomaly_depth > 0
 
 
-def node_info() -> NodeInfo | None:
-    """What this thread's open modes record on a node made now (None: nothing)."""
-    return _per_thread.modes.info
-
-
 def _count_open(delta: int) -> None:
     global open_contexts
     with _lock:
@@ -94,6 +89,9 @@ class scope:  # noqa: N801 - used as a function: `with scope("layers.0"):`
         self._modes: Modes | None = None
 
     def __enter__(self) -> None:
+        if self._modes is not None:
+            raise RuntimeError(f"scope({self._name!r}) is already open: make a new scope "
+                               "object for each `with`")
         modes = self._modes = _per_thread.modes
         outer = self._outer = modes.info
         key = (outer, self._name)
@@ -108,6 +106,7 @@ class scope:  # noqa: N801 - used as a function: `with scope("layers.0"):`
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self._modes.info = self._outer  # type: ignore[union-attr]
+        self._modes = None
         _count_open(-1)
 
 

@@ -12,13 +12,21 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, Protocol, SupportsFloat, TypeVar, cast, overload
 
 INF = math.inf
 NAN = math.nan
 
 
 # --- float math that answers as IEEE 754 (and PyTorch float64) does instead of raising ---
+
+
+def to_float(x: SupportsFloat) -> float:
+    """x as a float; a number too large for one rounds to ±inf, as IEEE 754 rounds overflow."""
+    try:
+        return float(x)
+    except OverflowError:  # an int or a fraction beyond 1.8e308: ordered, so it has a sign
+        return INF if cast(float, x) > 0 else -INF
 
 
 def _div(a: float, b: float) -> float:
@@ -139,7 +147,7 @@ class Function:
         if type(x) is float:  # backward's path, first
             return self._on_float(x)
         if isinstance(x, Number):
-            return self._on_float(float(x))
+            return self._on_float(to_float(x))
         method = getattr(x, self.__name__, None)
         if method is None:
             raise _type_error(self.__name__, x)
@@ -167,21 +175,21 @@ def _both_numbers(a: object, b: object) -> bool:
 def div(a: Any, b: Any) -> Any:
     """a / b, with IEEE results (inf, nan) where Python's float division raises."""
     if _both_numbers(a, b):
-        return _div(float(a), float(b))
+        return _div(to_float(a), to_float(b))
     return a / b
 
 
 def power(a: Any, b: Any) -> Any:
     """a ** b, with IEEE results where Python's float power raises or turns complex."""
     if _both_numbers(a, b):
-        return _pow(float(a), float(b))
+        return _pow(to_float(a), to_float(b))
     return a**b
 
 
 def leaky_relu(x: Any, slope: float = 0.01) -> Any:
     """x where x > 0, else slope * x."""
     if isinstance(x, Number):
-        return _leaky_relu(float(x), slope)
+        return _leaky_relu(to_float(x), slope)
     if not hasattr(x, "leaky_relu"):
         raise _type_error("leaky_relu", x)
     return x.leaky_relu(slope)
@@ -192,7 +200,7 @@ def step(x: Any, low: float = 0.0, high: float = 1.0) -> Any:
     if type(x) is float:  # backward's path (relu's rule), first
         return _step(x, low, high)
     if isinstance(x, Number):
-        return _step(float(x), low, high)
+        return _step(to_float(x), low, high)
     if not hasattr(x, "step"):
         raise _type_error("step", x)
     return x.step(low, high)
@@ -248,7 +256,7 @@ class Op:
         for x in inputs:
             if not isinstance(x, Number):
                 return _node_builder(self.name, x)(self, *inputs)
-        return self.evaluate(*(float(x) for x in inputs))
+        return self.evaluate(*(to_float(x) for x in inputs))
 
     @property
     def display(self) -> str:
@@ -257,7 +265,11 @@ class Op:
 
     def bind(self, **params: float) -> Op:
         """This op with its params set (cached, so a graph shares one op per setting)."""
-        return _bind(self, tuple(sorted((k, float(v)) for k, v in params.items())))
+        for key, value in params.items():
+            if not isinstance(value, Number):
+                raise TypeError(f"{self.name}'s {key} must be a number, "
+                                f"got {type(value).__name__}")
+        return _bind(self, tuple(sorted((k, to_float(v)) for k, v in params.items())))
 
 
 # How an op applies to operands that are not numbers, by their type (value.py adds Value's).

@@ -28,6 +28,7 @@ from .ops import (
     TANH,
     Op,
     register_node_type,
+    to_float,
 )
 
 
@@ -35,7 +36,7 @@ def _as_float(x: object, what: str = "Value") -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real):
-        return float(x)
+        return to_float(x)
     raise TypeError(f"{what} expects a real number, got {type(x).__name__}: {x!r:.40}")
 
 
@@ -134,7 +135,7 @@ class Value:
 
     def __pow__(self, other: object) -> Value:
         if type(other) is not Value and isinstance(other, numbers.Real):
-            return _unary(POW.bind(exponent=float(other)), self)
+            return _unary(POW.bind(exponent=to_float(other)), self)
         return self._power(other)
 
     __rpow__ = _operator(POW_XY, "**", reflected=True)
@@ -200,7 +201,7 @@ class Value:
 def _constant(x: object, symbol: str) -> Value:
     """x as a constant leaf, or a TypeError naming its type if it is not a real number."""
     if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
-        return _record(None, float(x), None)
+        return _record(None, to_float(x), None)
     raise TypeError(
         f"unsupported operand type for {symbol}: Value and {type(x).__name__} "
         "(expected a Value, a float or an int)"

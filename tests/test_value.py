@@ -251,3 +251,71 @@ def test_no_python_arithmetic_error_escapes() -> None:
                                     Value.tanh, Value.sigmoid, Value.relu, abs)]
             for out in outs:
                 out.backward()
+
+
+def test_walks_in_two_threads_do_not_mix() -> None:
+    import autograd
+
+    started, finish = threading.Event(), threading.Event()
+
+    def slow_rule(x: Any, out: Any) -> tuple[Any, ...]:
+        if threading.current_thread().name == "first":
+            started.set()
+            finish.wait(5)
+        return (autograd.sigmoid(x),)
+
+    slow = autograd.define_op("slow_softplus_for_threads", lambda x: math.log1p(math.exp(x)),
+                              slow_rule)
+    w = Value(0.5)
+    first_loss, second_loss = slow(w * 2.0) + w, w * 3.0 + w
+    first = threading.Thread(target=first_loss.backward, name="first")
+    first.start()
+    started.wait(5)
+    results: list[tuple[Any, ...]] = []
+    second = threading.Thread(target=lambda: results.append(autograd.grad(second_loss, [w])))
+    second.start()
+    finish.set()
+    first.join()
+    second.join()
+    assert results == [(4.0,)]
+    assert w.grad == 2.0 * autograd.sigmoid(1.0) + 1.0
+
+
+def test_a_walk_inside_a_walk_is_refused() -> None:
+    import autograd
+
+    def rule_that_walks(x: Any, out: Any) -> tuple[Any, ...]:
+        autograd.topological_order(Value(1.0) * 2.0)
+        return (1.0,)
+
+    walker = autograd.define_op("walks_in_its_rule", lambda x: x, rule_that_walks)
+    x = Value(1.0)
+    y = walker(x) * 2.0
+    with pytest.raises(RuntimeError, match="cannot run inside one another"):
+        y.backward()
+    y2 = x * 3.0
+    y2.backward()  # the slots were left clean
+    assert x.grad == 3.0
+
+
+def test_a_scope_object_cannot_be_open_twice() -> None:
+    import autograd
+
+    s = autograd.scope("a")
+    with s, pytest.raises(RuntimeError, match="already open"), s:
+        pass
+    with autograd.scope("b"):
+        assert (Value(1.0) * 2.0).scopes == ("b",)
+
+
+def test_ints_too_large_for_a_float_round_to_infinity() -> None:
+    huge = 10**400
+    assert Value(huge).data == math.inf
+    assert Value(-huge).data == -math.inf
+    assert (Value(1.0) + huge).data == math.inf
+    assert (Value(2.0) ** -huge).data == 0.0
+    import autograd
+
+    assert autograd.exp(huge) == math.inf
+    with pytest.raises(TypeError, match="low must be a number, got str"):
+        Value(1.0).step(low="a")  # type: ignore[arg-type]
