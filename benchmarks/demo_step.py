@@ -78,11 +78,13 @@ def memory_worker(engine: str, nodes: int) -> None:
 
 
 def spawn(*args: str) -> subprocess.Popen[str]:
+    """A worker process running this script with args."""
     return subprocess.Popen([sys.executable, __file__, *args], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
 
 
 def answer(proc: subprocess.Popen[str]) -> dict[str, float]:
+    """The worker's next JSON line, or exit saying the worker stopped."""
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line:
@@ -93,6 +95,7 @@ def answer(proc: subprocess.Popen[str]) -> dict[str, float]:
 
 
 def run_once(*args: str) -> dict[str, float]:
+    """Start a worker, read its one answer, end it."""
     proc = spawn(*args)
     try:
         return answer(proc)
@@ -187,6 +190,7 @@ def time_chains() -> dict[int, float]:
 
 
 def chain_line(chains: dict[int, float]) -> str:
+    """The report's sentence on the chain backward's growth, with its verdict."""
     small, large = (chains[n] for n in CHAIN_SIZES)
     growth = large / small
     verdict = "met" if growth <= CHAIN_GROWTH else "**missed**"
@@ -232,6 +236,7 @@ RATIOS = [
 
 
 def demo_table(t: DemoTimes, names: list[str]) -> list[str]:
+    """The demo step's times for each engine, as a Markdown table."""
     lines = ["| engine | GC on | GC off | vs micrograd (GC on) |", "| --- | ---: | ---: | ---: |"]
     for engine in names:
         vs = t.ratio(("micrograd", "on"), (engine, "on"))
@@ -242,12 +247,14 @@ def demo_table(t: DemoTimes, names: list[str]) -> list[str]:
 
 
 def duration(seconds: float) -> str:
+    """seconds in ms or µs, to three figures."""
     if seconds >= 0.1:
         return f"{seconds * 1e3:,.0f} ms"
     return f"{seconds * 1e3:.3g} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.3g} µs"
 
 
 def ratio_table(t: DemoTimes) -> list[str]:
+    """The ratios the engines are held to, measured, with verdicts."""
     lines = ["| how many times faster | measured | target |", "| --- | ---: | --- |"]
     for target in RATIOS:
         r = t.ratio(target.slower, target.faster)
@@ -263,6 +270,7 @@ def ratio_table(t: DemoTimes) -> list[str]:
 
 def size_table(results: Graphs, names: list[str], sizes: list[int], memory: dict[str, float],
                memory_nodes: int) -> list[str]:
+    """ns per node of the mixed graphs by size, and bytes per node."""
     head = " | ".join(f"10^{round(math.log10(n))} nodes" for n in sizes)
     lines = [f"| ns per node | {head} | growth | bytes per node (10^"
              f"{round(math.log10(memory_nodes))}) |",
@@ -318,6 +326,7 @@ alternating within one run) somewhat less.
 
 def report(t: DemoTimes, names: list[str], steps: int, graphs: Graphs, sizes: list[int],
            memory: dict[str, float], compiled_max: int, chains: dict[int, float]) -> str:
+    """The whole report, as benchmarks/README.md holds it."""
     machine = (f"Python {platform.python_version()} on {platform.machine()} "
                f"{platform.system()}, {os.cpu_count()} CPUs")
     missing = [engine for engine in engines.DEMO if engine not in names]
@@ -353,6 +362,7 @@ def report(t: DemoTimes, names: list[str], steps: int, graphs: Graphs, sizes: li
 
 
 def main() -> None:
+    """Run the workers this process is asked to be, or drive them all and report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=9, help="timed steps per engine and GC mode")
     parser.add_argument("--max-nodes", type=int, default=10**6,

@@ -32,6 +32,7 @@ def value_engine_step(number: Any) -> Step:
     model = MLP(number)
 
     def step() -> float:
+        """One training step; returns its loss."""
         inputs = [[number(c) for c in row] for row in xs]
         total = demo_loss(model, inputs, ys)
         for p in model.parameters():
@@ -76,6 +77,7 @@ def compiled_step() -> Step:
     del model, inputs, params, data
 
     def step() -> float:
+        """One training step; returns its loss."""
         nonlocal weights
         loss, grads = compiled(weights + numbers)
         weights = [w - workloads.LEARNING_RATE * g for w, g in zip(weights, grads, strict=False)]
@@ -102,6 +104,7 @@ def torch_scalar_step() -> Step:
     model = MLP(lambda x: torch.tensor(x, dtype=torch.float64, requires_grad=True))
 
     def step() -> float:
+        """One training step; returns its loss."""
         inputs = [[torch.tensor(c, dtype=torch.float64) for c in row] for row in xs]
         total = demo_loss(model, inputs, ys)
         for p in model.parameters():
@@ -135,6 +138,7 @@ def torch_batched_step() -> Step:
     optimizer = torch.optim.SGD(model.parameters(), lr=workloads.LEARNING_RATE)
 
     def step() -> float:
+        """One training step; returns its loss."""
         scores = model(x).squeeze(1)
         data_loss = torch.relu(1 - y * scores).mean()
         reg_loss = workloads.L2 * sum((p * p).sum() for p in model.parameters())
@@ -173,6 +177,7 @@ DEMO: dict[str, Callable[[], Step]] = {
 def value_graph(number: Any) -> Callable[[int], Callable[[], None]]:
     """Build and backward, for an engine whose scalars act like Values."""
     def setup(nodes: int) -> Callable[[], None]:
+        """The graph workload for this many nodes."""
         picks = mixed_choices(nodes)
         return lambda: mixed_graph(number, picks)[0].backward()
 

@@ -13,6 +13,7 @@ from autograd import Value, grad, hessian
 
 
 def main(out_dir: Path) -> None:
+    """Print derivatives of derivatives and a Hessian; draw a gradient's graph."""
     x = Value(0.5, label="x")
     f = x.tanh()
     f.label = "f"

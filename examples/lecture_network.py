@@ -24,6 +24,7 @@ def unit(name: str, a: Value, wa: Value, b: Value, wb: Value, bias: Value) -> Va
 
 
 def main(out_dir: Path) -> None:
+    """The lecture's 2-2-2 network: E, the chain for w5, its drawing and stepper page."""
     i1, i2 = Value(0.05, label="i1"), Value(0.10, label="i2")
     weights = [Value(w, label=f"w{k}") for k, w in
                enumerate((0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55), start=1)]

@@ -17,6 +17,7 @@ from autograd import Value
 
 
 def main(out_dir: Path) -> None:
+    """Build the MLP's loss, run backward and draw it with its clusters into out_dir."""
     model = nn.MLP(2, [3, 1], activation="tanh", seed=2)
     for name, parameter in model.named_parameters():  # layers.0.neurons.1.w.0 is w0, ….b is b
         *_, kind, index = name.split(".")

@@ -13,6 +13,7 @@ from autograd import Value
 
 
 def main(out_dir: Path) -> None:
+    """Build f, run backward, print the gradients and draw the graph into out_dir."""
     x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
     q = x + y
     q.label = "q"
