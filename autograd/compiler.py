@@ -11,7 +11,8 @@ A Python `if` on `.data` (or a loop whose length depends on it) while the graph 
 frozen at the branch taken then; use ops instead (`relu`, `abs`, `step`, `sign`), which are
 right for any input. Leaves not listed in `inputs` are constants: their value at compile time is
 written into the code. Numbers taken from `.data` while building (`Value(x.data * 2)`) are
-constants too.
+constants too. Nodes listed in `aux` (a model's outputs, say) have their values returned as well,
+by `step.with_aux(values)`.
 """
 
 from __future__ import annotations
@@ -32,19 +33,27 @@ FUNCTION = "forward_backward"
 class CompiledStep:
     """A graph compiled to Python: `step(values)` gives `(value, gradients)` for new inputs."""
 
-    __slots__ = ("_function", "inputs", "node_count", "source")
+    __slots__ = ("_function", "aux_count", "inputs", "node_count", "source")
 
     def __init__(self, function: Any, source: str, inputs: tuple[Value, ...],
-                 node_count: int) -> None:
+                 node_count: int, aux_count: int = 0) -> None:
         self._function = function
         self.source = source
         self.inputs = inputs
         self.node_count = node_count
+        self.aux_count = aux_count
 
     def __call__(self, values: Sequence[float]) -> tuple[float, tuple[float, ...]]:
         """The root's value and d(root)/d(input) for each input, the inputs set to values."""
         result: tuple[float, tuple[float, ...]] = self._function(self._checked(values))
-        return result
+        return (result[0], result[1]) if self.aux_count else result
+
+    def with_aux(self, values: Sequence[float]
+                 ) -> tuple[float, tuple[float, ...], tuple[float, ...]]:
+        """What calling the step gives, and the value of each node of `aux` as well."""
+        result: tuple[float, tuple[float, ...], tuple[float, ...]] = self._function(
+            self._checked(values))
+        return result if self.aux_count else (result[0], result[1], ())
 
     def _checked(self, values: Sequence[float]) -> Sequence[float]:
         expected = len(self.inputs)
@@ -69,20 +78,22 @@ def _as_float(x: object, i: int) -> float:
     raise TypeError(f"values[{i}] must be a real number, got {type(x).__name__}{hint}")
 
 
-def compile(root: Value, inputs: Sequence[Value]) -> CompiledStep:
+def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = ()) -> CompiledStep:
     """Compile root's graph to Python giving root's value and its gradient for each input."""
     if not isinstance(root, Value):
         raise TypeError(f"compile() expects a Value as root, got {type(root).__name__}")
     inputs = _checked_inputs(inputs)
+    aux = _checked_aux(aux)
     order = topological_order(root)
     position = {id(node): k for k, node in enumerate(order)}
-    for i, leaf in enumerate(inputs):
-        if id(leaf) not in position:
-            raise ValueError(f"inputs[{i}] ({leaf!r}) is not in the graph of root")
-    source, names = _generate(order, position, inputs)
+    for name, nodes in (("inputs", inputs), ("aux", aux)):
+        for i, node in enumerate(nodes):
+            if id(node) not in position:
+                raise ValueError(f"{name}[{i}] ({node!r}) is not in the graph of root")
+    source, names = _generate(order, position, inputs, aux)
     code = builtins.compile(source, "<compiled step>", "exec")
     exec(code, names.globals)  # our own generated source, with no builtins and bound names only
-    return CompiledStep(names.globals[FUNCTION], source, inputs, len(order))
+    return CompiledStep(names.globals[FUNCTION], source, inputs, len(order), len(aux))
 
 
 def _checked_inputs(inputs: object) -> tuple[Value, ...]:
@@ -102,8 +113,18 @@ def _checked_inputs(inputs: object) -> tuple[Value, ...]:
     return tuple(inputs)
 
 
-def _generate(order: list[Value], position: dict[int, int],
-              inputs: tuple[Value, ...]) -> tuple[str, Namespace]:
+def _checked_aux(aux: object) -> tuple[Value, ...]:
+    if isinstance(aux, Value | str) or not isinstance(aux, Sequence):
+        raise TypeError(f"compile() expects aux as a list or tuple of Values, got "
+                        f"{type(aux).__name__}")
+    for i, node in enumerate(aux):
+        if not isinstance(node, Value):
+            raise TypeError(f"aux[{i}] must be a Value, got {type(node).__name__}")
+    return tuple(aux)
+
+
+def _generate(order: list[Value], position: dict[int, int], inputs: tuple[Value, ...],
+              aux: tuple[Value, ...] = ()) -> tuple[str, Namespace]:
     """The source of the function, and the namespace it runs in."""
     names = Namespace(reserved=(FUNCTION, "values"))
     is_input = {id(leaf) for leaf in inputs}
@@ -122,6 +143,10 @@ def _generate(order: list[Value], position: dict[int, int],
     backward, grads = _backward(order, position, values, names)
     unpack = [f"v{position[id(leaf)]}" for leaf in inputs]
     gradients = [code_of(grads[position[id(leaf)]]) for leaf in inputs]
+    returned = _tuple_lines(f"return {code_of(values[-1])}, (", gradients, "), (" if aux else ")")
+    if aux:  # a third tuple: the aux nodes' values
+        outputs = [code_of(values[position[id(node)]]) for node in aux]
+        returned += _tuple_lines("", outputs, ")")[1:]
     lines = [
         f"def {FUNCTION}(values):",
         f'    """The value of a graph of {len(order)} nodes and its gradient for {len(inputs)} '
@@ -131,7 +156,7 @@ def _generate(order: list[Value], position: dict[int, int],
         *("    " + line for line in forward),
         "    # backward: g<k> is d(root)/d(v<k>)",
         *("    " + line for line in backward),
-        *_tuple_lines(f"return {code_of(values[-1])}, (", gradients, ")"),
+        *returned,
     ]
     return "\n".join(lines) + "\n", names
 

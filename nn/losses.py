@@ -1,7 +1,9 @@
 """Losses of one sample: a prediction (a Value or a list of Values) against its target.
 
 Each returns a Value to call backward() on. Targets are floats, lists of floats, or a class
-index for cross_entropy. `l2` is the lectures' regularization term over a model's weights.
+index for cross_entropy (or its class probabilities). A target may also be a Value leaf (or a
+list of them), so that a compiled loss takes new targets as inputs, as fit(compile=True) does.
+`l2` is the lectures' regularization term over a model's weights.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from autograd import Value
 
 Prediction = Value | Sequence[Value]
 Loss = Callable[[Prediction, object], Value]
+Target = float | Value
 
 
 def quadratic(prediction: Prediction, target: object) -> Value:
@@ -31,14 +34,16 @@ def binary_cross_entropy(prediction: Prediction, target: object) -> Value:
     """−[t·log p + (1 − t)·log(1 − p)] for a probability p; targets 0 or 1 (or in between).
 
     p must come from a sigmoid; p of exactly 0 or 1 against the other label is an infinite
-    loss, which binary_cross_entropy_with_logits avoids.
+    loss, which binary_cross_entropy_with_logits avoids. A Value target keeps both terms (its
+    value may change), so there p of exactly 0 or 1 gives nan even against its own label.
     """
     p, t = _single(prediction, target, "binary_cross_entropy")
     _check_probability_target(t, "binary_cross_entropy")
     terms = []
-    if t != 0.0:  # a term with weight 0 is left out, so p = 1 with t = 1 gives 0, not nan
+    # a term with weight 0 is left out, so p = 1 with t = 1 gives 0, not nan
+    if isinstance(t, Value) or t != 0.0:
         terms.append(t * p.log())
-    if t != 1.0:
+    if isinstance(t, Value) or t != 1.0:
         terms.append((1.0 - t) * (1.0 - p).log())
     return -_sum(terms)
 
@@ -48,6 +53,8 @@ def binary_cross_entropy_with_logits(prediction: Prediction, target: object) -> 
 
     Targets 0 or 1 (or in between). Uses (1 − t)·z + log(1 + e^−z) for z ≥ 0 and
     −t·z + log(1 + e^z) below, so exp never overflows and the derivative is σ(z) − t everywhere.
+    (A compiled graph keeps the form chosen when it was built: equal, but finite only for z
+    within some 700 of the other side.)
     """
     z, t = _single(prediction, target, "binary_cross_entropy_with_logits")
     _check_probability_target(t, "binary_cross_entropy_with_logits")
@@ -74,8 +81,17 @@ def log_softmax(logits: Sequence[Value]) -> list[Value]:
 
 
 def cross_entropy(prediction: Prediction, target: object) -> Value:
-    """−log softmax(logits)[k] for the class index k: finite even for logits of ±1000."""
+    """−log softmax(logits)[k] for the class index k: finite even for logits of ±1000.
+
+    The target may also be class probabilities t (one a class, as torch.nn.CrossEntropyLoss
+    takes them): the loss is then −Σ_k t_k·log softmax(logits)[k], which for a one-hot t is the
+    class index's loss, to the last bit.
+    """
     shifted = _shifted(prediction, "cross_entropy")
+    if isinstance(target, Sequence) and not isinstance(target, str):
+        pairs = _pairs(shifted, target, "cross_entropy")
+        log_total = _log_sum_exp(shifted)
+        return _sum([t * (log_total - z) for z, t in pairs])
     k = _class_index(target, len(shifted))
     return _log_sum_exp(shifted) - shifted[k]
 
@@ -83,8 +99,8 @@ def cross_entropy(prediction: Prediction, target: object) -> Value:
 def hinge(prediction: Prediction, target: object) -> Value:
     """max(0, 1 − t·s), the SVM max-margin loss for a score s; targets −1 or +1."""
     s, t = _single(prediction, target, "hinge")
-    if t not in (-1.0, 1.0):
-        raise ValueError(f"hinge expects targets -1 or +1, got {target!r}")
+    if _data(t) not in (-1.0, 1.0):
+        raise ValueError(f"hinge expects targets -1 or +1, got {_data(t):g}")
     return (1.0 - t * s).relu()
 
 
@@ -138,13 +154,19 @@ def _values(prediction: object, who: str) -> list[Value]:
     return list(items)
 
 
-def _number(target: object, who: str) -> float:
+def _number(target: object, who: str) -> Target:
+    if isinstance(target, Value):
+        return target
     if not isinstance(target, int | float) or isinstance(target, bool):
         raise TypeError(f"{who} expects numbers as targets, got {target!r:.40}")
     return float(target)
 
 
-def _pairs(prediction: Prediction, target: object, who: str) -> list[tuple[Value, float]]:
+def _data(target: Target) -> float:
+    return target.data if isinstance(target, Value) else target
+
+
+def _pairs(prediction: Prediction, target: object, who: str) -> list[tuple[Value, Target]]:
     outputs = _values(prediction, who)
     targets = target if isinstance(target, Sequence) and not isinstance(target, str) else [target]
     if len(targets) != len(outputs):
@@ -152,14 +174,15 @@ def _pairs(prediction: Prediction, target: object, who: str) -> list[tuple[Value
     return [(o, _number(t, who)) for o, t in zip(outputs, targets, strict=True)]
 
 
-def _single(prediction: Prediction, target: object, who: str) -> tuple[Value, float]:
+def _single(prediction: Prediction, target: object, who: str) -> tuple[Value, Target]:
     pairs = _pairs(prediction, target, who)
     if len(pairs) != 1:
         raise ValueError(f"{who} expects one output, got {len(pairs)}")
     return pairs[0]
 
 
-def _check_probability_target(t: float, who: str) -> None:
+def _check_probability_target(target: Target, who: str) -> None:
+    t = _data(target)
     if not 0.0 <= t <= 1.0:
         raise ValueError(f"{who} expects targets 0 or 1 (a probability), got {t:g}; "
                          "for labels -1/+1 use hinge, or map them with (y + 1) / 2")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
 
 from tqdm import tqdm
 
@@ -15,6 +16,7 @@ from autograd import Value
 
 from . import losses
 from ._checks import positive_int, rows_and_targets
+from ._compiled import CompiledLoss
 from .data import batches
 from .module import MLP, Layer, Module, Neuron, Seed, random_generator
 from .optim import Optimizer
@@ -28,7 +30,8 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
         optimizer: Optimizer, epochs: int = 1, batch_size: int | None = None,
         shuffle: bool = True, seed: Seed = None, l2: float = 0.0,
         validation: tuple[Rows, Sequence[object]] | None = None,
-        threshold: float | None = None, progress: bool = True) -> History:
+        threshold: float | None = None, progress: bool = True, compile: bool = False
+        ) -> History:
     """Train model on (X, y) and return per-epoch lists: history["loss"], ["accuracy"], ...
 
     batch_size 1 updates after every sample (the lectures' stochastic gradient descent), None
@@ -38,6 +41,19 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     "val_loss" (and "val_accuracy") are measured after each epoch. A progress bar shows once
     training has run for a second (progress=False: never). A loss that is not finite stops
     training with a FloatingPointError naming the epoch and batch, before that update.
+
+    compile=True builds the graph of a batch's loss (its mean, plus the L2 term) once for each
+    batch size in this call, with the parameters and the batch's inputs and targets as leaves,
+    compiles it (autograd.compile) and runs the compiled code for every batch of that size: the
+    same history to within rounding (1e-12 or better), some 10 times faster an epoch once
+    compiling (about 40 µs a node of the batch's graph) has paid for itself. The loss gets its
+    targets as Values (a class index, for a model with several outputs, as its one-hot class
+    probabilities).
+    What a trace cannot capture: a Python `if` on `.data`, in the model or the loss, stays at
+    the branch the first batch of that size took. binary_cross_entropy_with_logits's choice of
+    form and cross_entropy's shift by the largest logit are such branches: the value is the
+    same either way, but exp can overflow for logits some 700 beyond the traced ones. Anomaly
+    mode sees only that first trace; validation is measured eagerly.
     """
     loss_fn = losses.get(loss)
     positive_int(epochs, "epochs")
@@ -52,6 +68,14 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     # The optimizer may also hold Values outside the model (a loss's own parameter, say).
     params = list({id(p): p for p in (*model.parameters(), *optimizer.params)}.values())
     weights = model.weights() if l2 else []
+    hits_cut = cut if labelled else None
+    if compile:
+        compiled = CompiledLoss(model, loss_fn, params, weights, l2, len(X), _outputs(model))
+        compiled.check_data(X, y)
+        run_batch = partial(_compiled_batch, compiled, cut=hits_cut)
+    else:
+        run_batch = partial(_eager_batch, model, loss_fn=loss_fn, params=params,
+                            weights=weights, l2=l2, n=len(X), cut=hits_cut)
     n_batches = math.ceil(len(X) / (batch_size or len(X)))
     history: History = {"loss": []}
     if labelled:
@@ -62,12 +86,7 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
         for epoch in range(1, epochs + 1):
             total, correct = 0.0, 0
             for b, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng), 1):
-                batch_loss, batch_correct = _backward_batch(
-                    model, xb, yb, loss_fn, params, cut if labelled else None)
-                if l2:
-                    penalty = losses.l2(weights, l2, len(X))
-                    penalty.backward()
-                    batch_loss += penalty.data
+                batch_loss, batch_correct = run_batch(xb, yb)
                 if not math.isfinite(batch_loss):
                     raise FloatingPointError(
                         f"the loss is {batch_loss} at epoch {epoch} of {epochs}, batch {b} of "
@@ -88,6 +107,27 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     finally:
         bar.close()
     return history
+
+
+def _eager_batch(model: Module, X: Rows, y: Sequence[object], *, loss_fn: losses.Loss,
+                 params: list[Value], weights: list[Value], l2: float, n: int,
+                 cut: float | None) -> tuple[float, int]:
+    """Each sample's backward, then the L2 term's: the batch's loss and hits."""
+    batch_loss, correct = _backward_batch(model, X, y, loss_fn, params, cut)
+    if l2:
+        penalty = losses.l2(weights, l2, n)
+        penalty.backward()
+        batch_loss += penalty.data
+    return batch_loss, correct
+
+
+def _compiled_batch(compiled: CompiledLoss, X: Rows, y: Sequence[object], *,
+                    cut: float | None) -> tuple[float, int]:
+    """The compiled batch loss's step: the batch's loss and hits."""
+    batch_loss, outputs = compiled.backward(X, y)
+    if cut is None:
+        return batch_loss, 0
+    return batch_loss, sum(_hit(o, t, cut) for o, t in zip(outputs, y, strict=True))
 
 
 def _backward_batch(model: Module, X: Rows, y: Sequence[object], loss_fn: losses.Loss,
@@ -193,16 +233,29 @@ def _threshold(model: Module, threshold: float | None) -> float:
     return decision_threshold(model) if threshold is None else float(threshold)
 
 
+def _numbers(output: Value | list[Value]) -> list[float]:
+    return [output.data] if isinstance(output, Value) else [v.data for v in output]
+
+
 def _predicted_class(output: Value | list[Value], cut: float) -> int:
-    if isinstance(output, Value):
-        return int(output.data > cut)
-    return max(range(len(output)), key=lambda k: output[k].data)
+    return _class_of(_numbers(output), cut)
+
+
+def _class_of(outputs: list[float], cut: float) -> int:
+    if len(outputs) == 1:
+        return int(outputs[0] > cut)
+    return max(range(len(outputs)), key=outputs.__getitem__)
 
 
 def _is_correct(output: Value | list[Value], target: object, cut: float) -> bool:
     """Whether the output's class is the target's: class 1 is +1 for one output."""
-    predicted = _predicted_class(output, cut)
-    if isinstance(output, Value):
+    return _hit(_numbers(output), target, cut)
+
+
+def _hit(outputs: list[float], target: object, cut: float) -> bool:
+    """Whether the class of these output numbers is the target's."""
+    predicted = _class_of(outputs, cut)
+    if len(outputs) == 1:
         return predicted == (target > 0)  # type: ignore[operator]
     return predicted == target
 

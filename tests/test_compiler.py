@@ -110,6 +110,39 @@ def test_random_graphs_match_eager(program: Program, data: st.DataObject) -> Non
         assert same(g, rebuilt[i].grad)
 
 
+@given(programs(), st.data())
+def test_aux_nodes_give_their_values_for_new_inputs(program: Program,
+                                                    data: st.DataObject) -> None:
+    leaves = values(program.leaves)
+    root = program.run(*leaves)
+    order = autograd.topological_order(root)
+    in_graph = {id(node) for node in order}
+    inputs = [x for x in leaves if id(x) in in_graph]
+    picked = data.draw(st.lists(st.integers(0, len(order) - 1), max_size=4))
+    step = autograd.compile(root, inputs, aux=[order[k] for k in picked])
+    for x in inputs:
+        x.data = data.draw(st.floats(-2.0, 2.0))
+    again = autograd.topological_order(program.run(*values([x.data for x in leaves])))
+    value, grads, aux = step.with_aux([x.data for x in inputs])
+    assert (value, grads) == step([x.data for x in inputs])
+    assert len(aux) == len(picked)
+    for k, got in zip(picked, aux, strict=True):
+        assert same(got, again[k].data), (got, again[k].data)
+
+
+def test_aux_is_checked_and_without_it_with_aux_gives_an_empty_tuple() -> None:
+    x = Value(2.0)
+    f = x * 3.0
+    assert autograd.compile(f, [x]).with_aux([1.0]) == (3.0, (3.0,), ())
+    assert autograd.compile(f, [x], aux=[f, x]).with_aux([1.0]) == (3.0, (3.0,), (3.0, 1.0))
+    with pytest.raises(TypeError, match="aux as a list or tuple of Values, got Value"):
+        autograd.compile(f, [x], aux=f)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"aux\[0\] must be a Value, got float"):
+        autograd.compile(f, [x], aux=[1.0])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match=r"aux\[0\] \(Value\(data=5.0.*is not in the graph"):
+        autograd.compile(f, [x], aux=[Value(5.0)])
+
+
 def test_leaves_not_listed_are_constants_at_their_compile_time_value() -> None:
     x, y = Value(2.0), Value(3.0)
     step = autograd.compile(x * y + y, [x])

@@ -204,3 +204,56 @@ def test_losses_by_name() -> None:
                                          "quadratic, mse, "):
         losses.get("huber")
     assert nn.losses.LOSSES["cross_entropy"] is losses.cross_entropy
+
+
+def value_and_gradients(loss: losses.Loss, prediction: list[float],
+                        target: object) -> tuple[float, list[float]]:
+    inputs = values(prediction)
+    out = loss(inputs if len(inputs) > 1 else inputs[0], target)
+    out.backward()
+    return out.data, [v.grad for v in inputs]
+
+
+def as_leaves(target: object) -> object:
+    return [Value(t) for t in target] if isinstance(target, list) else Value(target)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("loss", "target"), [
+    (losses.quadratic, 0.3), (losses.quadratic, [0.3, -2.0]), (losses.mse, [0.3, -2.0]),
+    (losses.hinge, -1.0), (losses.hinge, 1.0),
+    (losses.binary_cross_entropy_with_logits, 0.0),
+    (losses.binary_cross_entropy_with_logits, 1.0),
+    (losses.binary_cross_entropy_with_logits, 0.25),
+])
+@given(st.lists(finite, min_size=2, max_size=2))
+def test_a_value_target_gives_the_float_targets_numbers_bit_for_bit(
+        loss: losses.Loss, target: object, prediction: list[float]) -> None:
+    prediction = prediction[:len(target)] if isinstance(target, list) else prediction[:1]
+    assert value_and_gradients(loss, prediction, as_leaves(target)) == value_and_gradients(
+        loss, prediction, target)
+
+
+@given(probability, label01)
+def test_binary_cross_entropy_with_a_value_target_keeps_both_terms(p: float, t: float) -> None:
+    assert value_and_gradients(losses.binary_cross_entropy, [p], Value(t)) == (
+        value_and_gradients(losses.binary_cross_entropy, [p], t))
+    assert math.isnan(losses.binary_cross_entropy(Value(1.0), Value(1.0)).data)
+
+
+@given(st.lists(finite, min_size=2, max_size=4), st.data())
+def test_cross_entropy_of_a_one_hot_target_is_the_class_index_loss_bit_for_bit(
+        logits: list[float], data: st.DataObject) -> None:
+    k = data.draw(st.integers(0, len(logits) - 1))
+    one_hot = [float(j == k) for j in range(len(logits))]
+    expected = value_and_gradients(losses.cross_entropy, logits, k)
+    assert value_and_gradients(losses.cross_entropy, logits, one_hot) == expected
+    assert value_and_gradients(losses.cross_entropy, logits, as_leaves(one_hot)) == expected
+
+
+def test_value_targets_are_checked_by_their_value() -> None:
+    with pytest.raises(ValueError, match=r"hinge expects targets -1 or \+1, got 0$"):
+        losses.hinge(Value(0.5), Value(0.0))
+    with pytest.raises(ValueError, match="expects targets 0 or 1"):
+        losses.binary_cross_entropy_with_logits(Value(0.5), Value(-1.0))
+    with pytest.raises(ValueError, match="cross_entropy: 2 outputs but 3 targets"):
+        losses.cross_entropy(values([0.5, 0.2]), [1.0, 0.0, 0.0])

@@ -169,6 +169,15 @@ def test_cross_entropy_matches_torch(logits: list[float], data: st.DataObject) -
     assert_same(our_loss(losses.cross_entropy, logits, k), theirs)
 
 
+@given(st.lists(st.tuples(logit, st.floats(0.0, 1.0)), min_size=2, max_size=5))
+def test_cross_entropy_of_class_probabilities_matches_torch(
+        pairs: list[tuple[float, float]]) -> None:
+    logits, probabilities = [z for z, _ in pairs], [t for _, t in pairs]
+    theirs = torch_loss(lambda x, t: torch.nn.functional.cross_entropy(
+        x.unsqueeze(0), torch.tensor([t], dtype=F64)), logits, probabilities)
+    assert_same(our_loss(losses.cross_entropy, logits, probabilities), theirs)
+
+
 @given(logit, st.floats(0.0, 1.0))
 def test_bce_with_logits_matches_torch(z: float, t: float) -> None:
     theirs = torch_loss(lambda x, y: torch.nn.functional.binary_cross_entropy_with_logits(

@@ -179,3 +179,13 @@ def test_parameters_outside_the_model_are_averaged_and_zeroed_too() -> None:
     nn.fit(model, X4, Y4, loss=scaled_mse, optimizer=optimizer, epochs=2, progress=False)
     expected = sum(losses.mse(model(x), t).data for x, t in zip(X4, Y4, strict=True)) / 4
     assert scale.grad == pytest.approx(expected, rel=1e-14)  # one epoch's mean, not two summed
+
+
+def test_a_layer_of_one_neuron_is_classified_as_one_output() -> None:
+    layer = nn.Layer(2, 1, activation="linear", seed=0)
+    layer.neurons[0].w[0].data, layer.neurons[0].w[1].data = 1.0, 0.0
+    assert layer.neurons[0].b is not None
+    layer.neurons[0].b.data = 0.0  # out = x0, a list of one Value
+    X = [[0.5, 9.0], [-0.5, 9.0], [2.0, 9.0]]
+    assert nn.classify(layer, X) == [1, 0, 1]
+    assert nn.accuracy(layer, X, [1.0, -1.0, -1.0]) == pytest.approx(2 / 3)

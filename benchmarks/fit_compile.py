@@ -1,0 +1,74 @@
+"""nn.fit eager against nn.fit(compile=True) on the moons MLP: epochs per second, both ways.
+
+MLP(2, [16, 16, 1]) with ReLU on 100 two-moons points, hinge loss with L2 1e-4, SGD with rate
+0.05 and momentum 0.9; full batch and batches of 10. Each way trains its own copy of the same
+model from the same weights; the two histories must agree to 1e-9. Times are CPU time
+(`time.process_time`), the GC on as users run it. The compiled run's time is split into its
+one-off part (tracing and compiling each batch size's graph, timed where fit does it) and the
+epochs that run the compiled code.
+
+    python benchmarks/fit_compile.py [--epochs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import nn
+from nn._compiled import CompiledLoss
+
+History = dict[str, list[float]]
+
+
+def train(batch_size: int | None, epochs: int, compile: bool) -> tuple[History, float, float]:
+    """The history, the CPU seconds nn.fit took, and how many of them went to compiling."""
+    X, y = nn.data.moons(100, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    compiling = [0.0]
+    trace_and_compile = CompiledLoss._compile
+
+    def timed(self: CompiledLoss, *args: Any) -> Any:
+        start = time.process_time()
+        try:
+            return trace_and_compile(self, *args)
+        finally:
+            compiling[0] += time.process_time() - start
+
+    setattr(CompiledLoss, "_compile", timed)  # noqa: B010 (mypy would refuse the assignment)
+    try:
+        start = time.process_time()
+        history = nn.fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=epochs,
+                         batch_size=batch_size, l2=1e-4, seed=0, progress=False,
+                         compile=compile)
+        seconds = time.process_time() - start
+    finally:
+        setattr(CompiledLoss, "_compile", trace_and_compile)  # noqa: B010
+    return history, seconds, compiling[0]
+
+
+def main() -> None:
+    """Print epochs per second eager and compiled, the compile time and the speed-ups."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=20)
+    epochs = parser.parse_args().epochs
+    print(f"moons, MLP(2, [16, 16, 1]), 100 points, hinge + L2, SGD; {epochs} epochs each")
+    print(f"{'batch':>6} {'eager ep/s':>11} {'compiled ep/s':>14} {'compile s':>10} "
+          f"{'speed-up':>9} {f'incl. compile ({epochs} ep)':>24}")
+    for batch_size in (None, 10):
+        eager, eager_seconds, _ = train(batch_size, epochs, compile=False)
+        compiled, compiled_seconds, compiling = train(batch_size, epochs, compile=True)
+        difference = max(abs(a - b) for key in eager for a, b in zip(
+            eager[key], compiled[key], strict=True))
+        if difference > 1e-9:
+            raise SystemExit(f"the histories differ by {difference:.3g}")
+        eager_rate = epochs / eager_seconds
+        compiled_rate = epochs / (compiled_seconds - compiling)
+        print(f"{batch_size or 100:>6} {eager_rate:>11.2f} {compiled_rate:>14.1f} "
+              f"{compiling:>10.2f} {compiled_rate / eager_rate:>8.1f}x "
+              f"{eager_seconds / compiled_seconds:>23.1f}x")
+
+if __name__ == "__main__":
+    main()
