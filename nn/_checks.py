@@ -12,9 +12,12 @@ def positive_int(value: object, name: str) -> int:
     return value
 
 
-def rows_and_targets(X: Sequence[object], y: Sequence[object]) -> None:
-    """A data set must be non-empty, with one target a row."""
+def check_rows_and_targets(X: Sequence[object], y: Sequence[object]) -> None:
+    """Check that a data set is non-empty, with one target a row."""
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)} targets")
     if not X:
         raise ValueError("the data set is empty")
+
+
+rows_and_targets = check_rows_and_targets  # the former name, as nn.train still imports it

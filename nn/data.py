@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
-from ._checks import positive_int, rows_and_targets
+from ._checks import check_rows_and_targets, positive_int
 from .module import Seed, random_generator
 
 T = TypeVar("T")
@@ -74,7 +74,7 @@ def spiral(n: int = 100, classes: int = 3, seed: Seed = None,
 def train_test_split(X: Sequence[T], y: Sequence[U], test_fraction: float = 0.25,
                      seed: Seed = None) -> tuple[list[T], list[T], list[U], list[U]]:
     """X_train, X_test, y_train, y_test: a shuffled split, test_fraction of the rows for test."""
-    rows_and_targets(X, y)
+    check_rows_and_targets(X, y)
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
     order = list(range(len(X)))
@@ -94,7 +94,7 @@ def batches(X: Sequence[T], y: Sequence[U], batch_size: int | None = None,
 
     Shuffled with `seed` (an int, a random.Random to draw from, or None for a fresh order).
     """
-    rows_and_targets(X, y)
+    check_rows_and_targets(X, y)
     if batch_size is None:
         batch_size = max(len(X), 1)
     positive_int(batch_size, "batch_size")

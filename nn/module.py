@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from operator import mul
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from autograd import Value, scope
 
@@ -13,6 +14,15 @@ from ._checks import positive_int
 
 Input = Sequence[Value | float]
 Seed = int | random.Random | None
+Output = TypeVar("Output", bound=Value | list[Value], covariant=True)
+
+
+class _Runs(Protocol[Output]):
+    """What Module.__call__ and forward need: a checked width and a _run giving Output."""
+
+    nin: int
+
+    def _run(self, x: Input, scoped: bool) -> Output: ...
 
 
 def _identity(z: Value) -> Value:
@@ -51,6 +61,7 @@ class Module:
     """A part of a model: its parameters, their names and gradients, and its state as a dict."""
 
     path = ""  # the dotted name of this module inside the root module ("" for the root)
+    nin: int  # how many inputs calling the module takes
 
     def children(self) -> Iterator[tuple[str, Module]]:
         """The modules directly inside this one, with their names."""
@@ -119,13 +130,24 @@ class Module:
         for name, child in self.children():
             child._set_path(f"{path}.{name}" if path else name)
 
-    def __call__(self, x: Input) -> Value | list[Value]:
+    # Typed by self so that each kind of module returns what its _run does: a Neuron a Value,
+    # a Layer a list of Values, an MLP either.
+    def __call__(self: _Runs[Output], x: Input) -> Output:
         """The output for input x; nodes made inside carry scopes named by module paths."""
+        _check_input(x, self.nin, self)
+        return self._run(x, scoped=True)
+
+    def forward(self: _Runs[Output], x: Input) -> Output:
+        """What calling the module gives, without scopes (cheaper when nobody draws)."""
+        _check_input(x, self.nin, self)
+        return self._run(x, scoped=False)
+
+    def _run(self, x: Input, scoped: bool) -> Value | list[Value]:
         raise NotImplementedError
 
-    def forward(self, x: Input) -> Value | list[Value]:
-        """The output for input x, made without scopes."""
-        raise NotImplementedError
+    def _scope(self, scoped: bool) -> AbstractContextManager[object]:
+        """A scope named by this module's path, or no scope when unscoped or the root."""
+        return scope(self.path) if scoped and self.path else nullcontext()
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
@@ -139,7 +161,7 @@ def _listing(what: str, names: list[str]) -> str:
     return f"{what} {shown}"
 
 
-def _check_input(x: Input, nin: int, who: Module) -> None:
+def _check_input(x: Input, nin: int, who: object) -> None:
     if len(x) != nin:
         raise ValueError(f"{type(who).__name__} expects {nin} inputs, got {len(x)}")
 
@@ -171,28 +193,14 @@ class Neuron(Module):
         """The constructor arguments that rebuild this architecture."""
         return {"nin": self.nin, "activation": self.activation, "bias": self.b is not None}
 
-    def __call__(self, x: Input) -> Value:
-        """activation(w · x + b) for nin numbers or Values, in a scope named by path."""
-        _check_input(x, self.nin, self)
-        return self._run(x, scoped=True)
-
-    def forward(self, x: Input) -> Value:
-        """What calling the neuron gives, without scopes (cheaper when nobody draws)."""
-        _check_input(x, self.nin, self)
-        return self._run(x, scoped=False)
-
     def _run(self, x: Input, scoped: bool) -> Value:
-        if scoped and self.path:
-            with scope(self.path):
-                return self._unit(x)
-        return self._unit(x)
-
-    def _unit(self, x: Input) -> Value:
-        terms = map(mul, self.w, x)
-        z: Value = sum(terms, next(terms))
-        if self.b is not None:
-            z = z + self.b
-        return self._activate(z)
+        """activation(w · x + b) for nin numbers or Values, in a scope named by path."""
+        with self._scope(scoped):
+            terms = map(mul, self.w, x)
+            z: Value = sum(terms, next(terms))
+            if self.b is not None:
+                z = z + self.b
+            return self._activate(z)
 
     def __repr__(self) -> str:
         weights = ", ".join(f"{w.data:.4g}" for w in self.w)
@@ -220,21 +228,10 @@ class Layer(Module):
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation,
                 "bias": self.neurons[0].b is not None}
 
-    def __call__(self, x: Input) -> list[Value]:
-        """Each neuron's output for nin numbers or Values, in scopes named by their paths."""
-        _check_input(x, self.nin, self)
-        return self._run(x, scoped=True)
-
-    def forward(self, x: Input) -> list[Value]:
-        """What calling the layer gives, without scopes (cheaper when nobody draws)."""
-        _check_input(x, self.nin, self)
-        return self._run(x, scoped=False)
-
     def _run(self, x: Input, scoped: bool) -> list[Value]:
-        if scoped and self.path:
-            with scope(self.path):
-                return [n._run(x, scoped) for n in self.neurons]
-        return [n._run(x, scoped) for n in self.neurons]
+        """Each neuron's output for nin numbers or Values, in scopes named by their paths."""
+        with self._scope(scoped):
+            return [n._run(x, scoped) for n in self.neurons]
 
 
 class MLP(Module):
@@ -275,17 +272,8 @@ class MLP(Module):
                 "output_activation": self.output_activation,
                 "bias": self.layers[0].neurons[0].b is not None}
 
-    def __call__(self, x: Input) -> Value | list[Value]:
-        """The last layer's output (a Value for one neuron, else a list), made in scopes."""
-        _check_input(x, self.nin, self)
-        return self._run(x, scoped=True)
-
-    def forward(self, x: Input) -> Value | list[Value]:
-        """What calling the MLP gives, without scopes (cheaper when nobody draws)."""
-        _check_input(x, self.nin, self)
-        return self._run(x, scoped=False)
-
     def _run(self, x: Input, scoped: bool) -> Value | list[Value]:
+        """The last layer's output (a Value for one neuron, else a list), made in scopes."""
         out = self.layers[0]._run(x, scoped)
         for layer in self.layers[1:]:
             out = layer._run(out, scoped)
