@@ -18,6 +18,3 @@ def check_rows_and_targets(X: Sequence[object], y: Sequence[object]) -> None:
         raise ValueError(f"X has {len(X)} rows but y has {len(y)} targets")
     if not X:
         raise ValueError("the data set is empty")
-
-
-rows_and_targets = check_rows_and_targets  # the former name, as nn.train still imports it

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from autograd import Value
 
 from . import losses
-from ._checks import positive_int, rows_and_targets
+from ._checks import check_rows_and_targets, positive_int
 from ._compiled import CompiledLoss
 from .data import batches
 from .module import MLP, Layer, Module, Neuron, Seed, random_generator
@@ -61,7 +61,7 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
         positive_int(batch_size, "batch_size")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an nn.optim optimizer, got {type(optimizer).__name__}")
-    rows_and_targets(X, y)
+    check_rows_and_targets(X, y)
     labelled = _are_labels(model, y)
     cut = _threshold(model, threshold)
     rng = random_generator(seed)
@@ -154,7 +154,7 @@ def evaluate(model: Module, X: Rows, y: Sequence[object], loss: str | losses.Los
              threshold: float | None = None) -> dict[str, float]:
     """The mean loss over (X, y), and the accuracy when the targets are class labels."""
     loss_fn = losses.get(loss)
-    rows_and_targets(X, y)
+    check_rows_and_targets(X, y)
     cut = _threshold(model, threshold) if _are_labels(model, y) else None
     total, correct = 0.0, 0
     for x, t in zip(X, y, strict=True):  # one sample's graph at a time: each is freed at once
@@ -175,7 +175,7 @@ def accuracy(model: Module, X: Rows, y: Sequence[object], threshold: float | Non
     one output, labels are -1/+1 (or 0/1) and the prediction is positive above `threshold`:
     by default 0.5 for a sigmoid output (a probability), else 0 (a score or logit).
     """
-    rows_and_targets(X, y)
+    check_rows_and_targets(X, y)
     if not _are_labels(model, y):
         raise ValueError("accuracy needs class labels: -1/+1 or 0/1 for a model with one "
                          "output, class indices 0, 1, ... for a model with several")
