@@ -41,6 +41,7 @@ lint: install
 bench:
 	$(MAKE) install EXTRAS=dev,bench,parity
 	$(BIN)/python benchmarks/demo_step.py
+	$(BIN)/python benchmarks/fit_compile.py
 
 install: $(STAMP)
 
