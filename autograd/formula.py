@@ -109,11 +109,21 @@ def parse(text: str) -> Formula:
     if "\0" in text:
         column = text.index("\0") + 1
         raise FormulaError(f"the formula contains a NUL character at column {column}")
+    _check_characters(text)
     source = text.strip()
     if not source:
         raise FormulaError("the formula is empty")
     tree = _parse_python(source)
     return Formula(source, tree, _check(source, tree))
+
+
+def _check_characters(text: str) -> None:
+    """Refuse a lone surrogate (what undecodable bytes in a command line become): not text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise FormulaError(f"the formula holds a lone surrogate (U+{ord(text[e.start]):04X}) at "
+                           f"column {e.start + 1}, not a character: is it UTF-8 text?") from None
 
 
 def _parse_python(source: str) -> ast.Expression:

@@ -86,6 +86,7 @@ BAD_INPUT = [
     (["(" * 100_000 + "x" + ")" * 100_000, "x=1"], "the limit is 100,000"),
     (["(" * 1000 + "x" + ")" * 1000, "x=1"], "too many nested parentheses"),
     (["x", "x=abc"], "'abc' is not a number (for x)"),
+    ([os.fsdecode(b"x * \xff")], "lone surrogate (U+DCFF) at column 5"),
     (["x", "x"], "expected NAME=NUMBER, got 'x'"),
     (["x", "x=1", "x=2"], "x is given two values"),
     (["x", "x=1", "y=2"], "y is given a value but the formula does not use it"),
@@ -171,6 +172,13 @@ def test_standard_input_must_be_utf8() -> None:
     done = python_m_autograd(["-"], stdin=b"x + \xff")
     assert (done.returncode, done.stdout) == (2, b"")
     assert done.stderr == b"chainrule: error: standard input is not UTF-8 text (byte 5)\n"
+
+
+def test_an_argument_that_is_not_utf8_is_one_line() -> None:
+    done = python_m_autograd([os.fsdecode(b"\xff")])
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr == (b"chainrule: error: the formula holds a lone surrogate (U+DCFF) at "
+                           b"column 1, not a character: is it UTF-8 text?\n")
 
 
 def test_the_console_script_is_declared() -> None:
