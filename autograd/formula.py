@@ -8,11 +8,12 @@ FormulaError that says what was wrong and, where it helps, at which column.
 from __future__ import annotations
 
 import ast
+import itertools
 import keyword
 import math
 import unicodedata
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from .value import Value
@@ -84,7 +85,8 @@ class Formula:
     names: tuple[str, ...]
 
     def evaluate(self, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
-        """The formula's Value graph for these values (root labelled f), and its variables."""
+        """The formula's Value graph for these values (root named by output_name), and its
+        variables."""
         missing = [name for name in self.names if name not in values]
         if missing:
             raise FormulaError(f"no value for {missing[0]}: give it as {missing[0]}=NUMBER")
@@ -95,8 +97,14 @@ class Formula:
         result = _evaluate(self.tree.body, leaves)
         root = result if isinstance(result, Value) else Value(result)
         if root.op_info is not None or not root.label:  # a lone variable keeps its name
-            root.label = "f"
+            root.label = output_name(self.names)
         return root, leaves
+
+
+def output_name(names: Collection[str]) -> str:
+    """The formula's output's name: the first of f, F, out, f_, f__, ... not among names."""
+    candidates = itertools.chain(("f", "F", "out"), ("f" + "_" * n for n in itertools.count(1)))
+    return next(name for name in candidates if name not in names)
 
 
 def parse(text: str) -> Formula:

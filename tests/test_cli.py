@@ -54,6 +54,20 @@ def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
     ]
 
 
+def test_a_variable_named_f_leaves_the_output_another_name(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["f * x", "f=2", "x=3", "--explain"], capsys)
+    assert status == 0
+    assert out.splitlines() == [
+        "F = 6",
+        "dF/df = 3    dF/dx = 2",
+        "",
+        "∂F/∂F = 1",
+        "∂F/∂f = ∂F/∂F × ∂F/∂f = 1 × 3 = 3",
+        "∂F/∂x = ∂F/∂F × ∂F/∂x = 1 × 2 = 2",
+    ]
+
+
 def test_json_with_explain(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run([*SEED, "--json", "--explain"], capsys)
     assert status == 0

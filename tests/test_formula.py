@@ -52,6 +52,15 @@ def test_a_name_used_twice_is_one_node() -> None:
     assert leaves["x"].grad == 2.0 + math.e
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("x * y", "f"), ("f * x", "F"), ("f + F", "out"), ("f * F * out", "f_"),
+    ("f * F * out * f_", "f__"), ("2", "f")])
+def test_the_output_is_named_apart_from_the_variables(text: str, name: str) -> None:
+    formula = parse(text)
+    root, _ = run(text, **{variable: 2.0 for variable in formula.names})
+    assert root.label == name
+
+
 def test_names_in_order_of_appearance() -> None:
     assert parse("b * (a + c) - a").names == ("b", "a", "c")
 
