@@ -12,13 +12,13 @@ import itertools
 import keyword
 import math
 import unicodedata
-import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from .python_parser import join_lines, parse_expression
 from .value import Value
 
-MAX_LENGTH = 100_000  # characters; Python's parser itself refuses nesting deeper than ~3000
+MAX_LENGTH = 100_000  # characters
 
 Operand = Value | float
 
@@ -121,8 +121,9 @@ def parse(text: str) -> Formula:
     source = text.strip()
     if not source:
         raise FormulaError("the formula is empty")
-    tree = _parse_python(source)
-    return Formula(source, tree, _check(source, tree))
+    line = join_lines(source)  # the same lines and columns, read as one line
+    tree = _parse_python(line)
+    return Formula(source, tree, _check(line, tree))
 
 
 def _check_characters(text: str) -> None:
@@ -136,9 +137,7 @@ def _check_characters(text: str) -> None:
 
 def _parse_python(source: str) -> ast.Expression:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Python's SyntaxWarnings would print a second line
-            return ast.parse(source, mode="eval")
+        return parse_expression(source)
     except SyntaxError as e:
         message = e.msg
         if "Exceeds the limit" in message:
@@ -150,8 +149,9 @@ def _parse_python(source: str) -> ast.Expression:
             where = f" at line {e.lineno}, column {e.offset}"
         raise FormulaError(f"syntax error{where}: {message}") from None
     except (RecursionError, MemoryError):
-        raise FormulaError("the formula is nested too deeply for Python's parser "
-                           "(about 3000 levels of operators or brackets at most)") from None
+        raise FormulaError("the formula is nested too deeply for Python's parser (about 3000 "
+                           "levels of brackets, functions or operators at most; a sum may have "
+                           "any number of terms)") from None
 
 
 def _check(text: str, tree: ast.Expression) -> tuple[str, ...]:

@@ -165,6 +165,11 @@ def test_the_formula_from_standard_input() -> None:
     assert (done.returncode, done.stdout) == (0, b"f = 8\ndf/dx = 12\n")
 
 
+def test_a_formula_on_several_lines_from_standard_input() -> None:
+    done = python_m_autograd(["-", "x=2", "y=3"], stdin=b"x\n+\ny\n")
+    assert (done.returncode, done.stdout) == (0, b"f = 5\ndf/dx = 1    df/dy = 1\n")
+
+
 def test_a_10_megabyte_formula_is_refused_at_once() -> None:
     done = python_m_autograd(["-", "x=1"], stdin=b"x+" * 5_000_000 + b"x")
     assert (done.returncode, done.stdout) == (2, b"")

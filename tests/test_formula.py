@@ -100,7 +100,9 @@ def test_a_lone_name_keeps_its_name() -> None:
     ("1" * 5000, "a number has more than 4300 digits"),
     ("(" * 250 + "x" + ")" * 250, "too many nested parentheses (at most 200)"),
     ("-" * 50_000 + "x", "nested too deeply"),
-    ("x+" * 40_000 + "x", "nested too deeply"),
+    ("x*" * 40_000 + "x", "nested too deeply"),
+    ("x+" * 30_000 + "x.real", "attribute access (a.b) not allowed at column 60001"),
+    ("x+\n" * 30_000 + "y.z", "attribute access (a.b) not allowed at line 30001, column 1"),
     ("(" * 100_000 + "x" + ")" * 100_000, "the formula is 200,001 characters long; the limit is"),
     ("x +\n  y)", "syntax error at line 2, column 4"),
     ("(x +\n  y.z)", "attribute access (a.b) not allowed at line 2, column 3"),
@@ -110,6 +112,18 @@ def test_bad_formulas_say_what_and_where(text: str, message: str) -> None:
         parse(text)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_flat_sum_of_50000_characters() -> None:
+    text = "x+" * 25_000 + "y"
+    root, leaves = run(text, x=2.0, y=1.0)
+    assert (root.data, leaves["x"].grad, leaves["y"].grad) == (50_001.0, 25_000.0, 1.0)
+
+
+@pytest.mark.parametrize("text", ["x\n+\ny", "x +\r\n  y\n", "(x\n + y)", "x # first\n+ y # last"])
+def test_a_formula_may_span_lines(text: str) -> None:
+    root, _ = run(text, x=1.0, y=2.0)
+    assert root.data == 3.0
 
 
 def test_pythons_syntax_warnings_stay_quiet() -> None:
