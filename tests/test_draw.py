@@ -13,7 +13,7 @@ from networks import lecture_network, scoped_network, seed_graph
 
 import autograd
 from autograd import Value, scope
-from autograd.draw import ROLE_FILLS, grad_fill
+from autograd.draw import ROLE_FILLS, fixed_dates, grad_fill
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CHAINRULE_UPDATE_GOLDEN") == "1"
@@ -203,6 +203,26 @@ def test_the_same_graph_renders_to_the_same_svg_bytes(tmp_path: Path) -> None:
     second = autograd.render(_lecture_drawing_root(), tmp_path / "b.svg", cluster_modules=True)
     assert first.read_bytes() == second.read_bytes()
     assert b'id="v0"' in first.read_bytes()
+
+
+@needs_dot
+def test_the_same_graph_renders_to_the_same_pdf_bytes(tmp_path: Path) -> None:
+    first = autograd.render(seed_graph(), tmp_path / "a.pdf").read_bytes()
+    second = autograd.render(seed_graph(), tmp_path / "b.pdf").read_bytes()
+    assert first == second
+    assert b"/CreationDate (D:19700101000000" in first  # not the time of rendering
+    start = int(first.rsplit(b"startxref", 1)[1].split()[0])
+    assert first[start:].startswith(b"xref")  # the offsets still point where they did
+    entries = first[start:].split(b"trailer")[0].splitlines()[3:]
+    for number, entry in enumerate(entries, start=1):
+        offset = int(entry.split()[0])
+        assert first[offset:].startswith(b"%d 0 obj" % number)
+
+
+def test_a_pdf_date_becomes_the_fixed_date_in_as_many_bytes() -> None:
+    pdf = b"<< /CreationDate (D:20261122014021+01'00') /ModDate (D:20261122014022Z) >>"
+    assert fixed_dates(pdf) == (
+        b"<< /CreationDate (D:19700101000000+00'00') /ModDate (D:19700101000000Z) >>")
 
 
 def _lecture_drawing_root() -> Value:
