@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,19 +300,17 @@ def fixed_dates(pdf: bytes) -> bytes:
 
 
 def write_atomically(target: Path, content: bytes) -> None:
-    """Write content to target through a temporary file, so target is whole or untouched."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    """Write content to target through a temporary file beside it, so target is whole or
+    untouched; a new file gets the usual mode (0o666 less the umask)."""
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o666)  # the kernel applies the umask, as to any new file
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
         with os.fdopen(fd, "wb") as f:
             f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
-        os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
