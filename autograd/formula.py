@@ -28,20 +28,20 @@ class FormulaError(ValueError):
 
 
 @dataclass(frozen=True)
-class Function:
-    """A function of the formula language: one Value argument, then optional number params."""
+class FormulaFunction:
+    """A function a formula can call: one Value argument, then optional number params."""
 
     apply: Callable[..., Value]
     params: tuple[str, ...] = ()
 
 
-FUNCTIONS: dict[str, Function] = {
-    name: Function(getattr(Value, method))
+FUNCTIONS: dict[str, FormulaFunction] = {
+    name: FormulaFunction(getattr(Value, method))
     for name, method in [("abs", "__abs__"), ("cos", "cos"), ("exp", "exp"), ("log", "log"),
                          ("relu", "relu"), ("sigmoid", "sigmoid"), ("sign", "sign"),
                          ("sin", "sin"), ("sqrt", "sqrt"), ("tanh", "tanh")]
-} | {"leaky_relu": Function(Value.leaky_relu, ("slope",)),
-     "step": Function(Value.step, ("low", "high"))}
+} | {"leaky_relu": FormulaFunction(Value.leaky_relu, ("slope",)),
+     "step": FormulaFunction(Value.step, ("low", "high"))}
 
 _OPERATORS: dict[type[ast.operator], Callable[[Value, Operand], Value]] = {
     ast.Add: Value.__add__, ast.Sub: Value.__sub__, ast.Mult: Value.__mul__,
@@ -63,6 +63,12 @@ _REFUSED = {
 }
 FUNCTION_NAMES = ", ".join(sorted(FUNCTIONS))
 LANGUAGE = "numbers, names, + - * / **, parentheses and the functions " + FUNCTION_NAMES
+
+
+def function_signatures() -> str:
+    """The functions a formula can call, with their number params: abs ... step(x, low, high)."""
+    return " ".join(f"{name}(x, {', '.join(f.params)})" if f.params else name
+                    for name, f in sorted(FUNCTIONS.items()))
 
 
 def _error(text: str, node: ast.AST, message: str, note: str = "") -> FormulaError:

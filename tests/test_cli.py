@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from autograd import Value, formula
 from autograd.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,7 @@ def test_writes_the_dot_text(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 @needs_dot
-@pytest.mark.parametrize("name", ["g.svg", "g.html"])
+@pytest.mark.parametrize("name", ["g.svg", "g.html", "g.HTM"])
 def test_writes_a_drawing_or_a_stepper(tmp_path: Path, name: str,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     assert run([*SEED, "-o", str(tmp_path / name)], capsys)[0] == 0
@@ -107,7 +108,7 @@ BAD_INPUT = [
     (["-x", "x=1"], "goes after '--'"),
     ([], "the following arguments are required: EXPR"),
     (["x", "x=1", "--colour"], "unrecognized arguments: --colour"),
-    (["x", "x=1", "-o", "OUT/g.jpeg"], "use a suffix among .svg .png .pdf .dot .html"),
+    (["x", "x=1", "-o", "OUT/g.jpeg"], "use a suffix among .svg .png .pdf .dot .html .htm"),
     (["x", "x=1", "-o", "OUT/missing/g.svg"], "there is no folder"),
 ]
 
@@ -168,6 +169,23 @@ def test_the_formula_from_standard_input() -> None:
 def test_a_formula_on_several_lines_from_standard_input() -> None:
     done = python_m_autograd(["-", "x=2", "y=3"], stdin=b"x\n+\ny\n")
     assert (done.returncode, done.stdout) == (0, b"f = 5\ndf/dx = 1    df/dy = 1\n")
+
+
+def test_a_byte_order_mark_on_standard_input_is_skipped() -> None:
+    done = python_m_autograd(["-", "x=2"], stdin=b"\xef\xbb\xbfx * 3")
+    assert (done.returncode, done.stdout) == (0, b"f = 6\ndf/dx = 3\n")
+    done = python_m_autograd(["-"], stdin=b"\xef\xbb\xbfx + \xff")
+    assert done.stderr == b"chainrule: error: standard input is not UTF-8 text (byte 8)\n"
+
+
+def test_the_help_lists_the_formula_languages_functions(capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(formula.FUNCTIONS, "clip", formula.FormulaFunction(Value.step, ("a", "b")))
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())  # as argparse wraps it for this terminal
+    assert ("the functions abs clip(x, a, b) cos exp leaky_relu(x, slope) log relu sigmoid sign "
+            "sin sqrt step(x, low, high) tanh.") in out
 
 
 def test_a_10_megabyte_formula_is_refused_at_once() -> None:
