@@ -1,5 +1,6 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
+from .anomaly import skip_frames_from
 from .checking import GradcheckError, gradcheck
 from .compiler import CompiledStep, compile
 from .custom import define_op
@@ -62,6 +63,7 @@ __all__ = [
     "sigmoid",
     "sign",
     "sin",
+    "skip_frames_from",
     "sqrt",
     "step",
     "stepper",

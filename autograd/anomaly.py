@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,24 @@ from .modes import NodeInfo
 if TYPE_CHECKING:
     from .value import Value
 
-_PACKAGE = str(Path(__file__).resolve().parent)
+_skipped: tuple[str, ...] = ()  # folders whose frames creation_site passes over, with os.sep
+
+
+def skip_frames_from(directory: str | os.PathLike[str]) -> None:
+    """Make detect_anomaly() report the line that called into directory, not a line inside it.
+
+    autograd's own folder is skipped so; a library built on autograd (nn is) adds its own.
+    """
+    global _skipped
+    if not isinstance(directory, str | os.PathLike):
+        raise TypeError(f"skip_frames_from() takes a folder's path, got {type(directory).__name__}")
+    folder = Path(directory)
+    forms = {os.path.abspath(folder), str(folder.resolve())}  # as given, and symlinks followed
+    prefixes = {os.path.join(form, "") for form in forms}  # a/b/ holds a/b/c.py, not a/b_x/c.py
+    _skipped += tuple(sorted(prefixes - set(_skipped)))
+
+
+skip_frames_from(Path(__file__).parent)
 
 
 def observe(node: Value, info: NodeInfo | None) -> NodeInfo:
@@ -43,9 +61,10 @@ def backward_error(node: Value, detail: str) -> FloatingPointError:
 
 
 def creation_site() -> str:
-    """'file:line (in function)' of the innermost caller outside this package."""
+    """'file:line (in function)' of the innermost caller outside autograd and the folders
+    given to skip_frames_from."""
     frame = sys._getframe(1)
-    while frame.f_code.co_filename.startswith(_PACKAGE) and frame.f_back is not None:
+    while frame.f_code.co_filename.startswith(_skipped) and frame.f_back is not None:
         frame = frame.f_back
     code = frame.f_code
     return f"{code.co_filename}:{frame.f_lineno} (in {code.co_name})"

@@ -6,7 +6,9 @@ come from the op table, so no op's derivative is written here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .graph import topological_order
 from .value import Value
@@ -119,3 +121,35 @@ def derivative(of: Value, by: Value) -> float:
         if node is by:
             return record.grad(i)
     return 0.0
+
+
+def derivatives_along(record: Backprop, cut: Sequence[int]) -> list[float]:
+    """d(cut[k])/d(cut[k + 1]) for each pair of consecutive cut nodes (root side first).
+
+    Every path from the root down to the last cut node passes through each of them, so a path
+    from one cut node to the next only visits the nodes between the two in topological order:
+    each pass reads those alone (all the passes together, the graph once), and adds up in the
+    order derivative() would, giving the same floats.
+    """
+    index = {node: i for i, node in enumerate(record.nodes)}
+    return [_derivative_within(record.nodes, index, of, by) for of, by in pairwise(cut)]
+
+
+def _derivative_within(nodes: Sequence[Value], index: dict[Value, int], of: int, by: int) -> float:
+    """d(nodes[of])/d(nodes[by]) over the nodes between them, by < of: the backward pass of
+    nodes[of], restricted to the nodes that depend on nodes[by]."""
+    on_path = [False] * (of - by + 1)  # place i - by: whether nodes[i] depends on nodes[by]
+    on_path[0] = True
+    for i in range(by + 1, of + 1):
+        on_path[i - by] = any(index[p] >= by and on_path[index[p] - by] for p in nodes[i].parents)
+    grads = [0.0] * (of - by + 1)
+    grads[-1] = 1.0
+    for i in range(of, by, -1):
+        if not on_path[i - by]:
+            continue
+        g = grads[i - by]
+        for parent, local in zip(nodes[i].parents, local_derivatives(nodes[i]), strict=True):
+            j = index[parent] - by
+            if j >= 0 and on_path[j]:
+                grads[j] += g * local
+    return grads[0]

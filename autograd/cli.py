@@ -9,6 +9,7 @@ Bad input gets one line on standard error and exit status 2; nothing is printed 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import math
 import sys
@@ -18,13 +19,14 @@ from typing import NoReturn
 
 from .draw import FORMATS, GraphTooLargeError, GraphvizNotFoundError, render
 from .explain import explain
-from .formula import MAX_LENGTH, FormulaError, parse, parse_assignment
+from .formula import MAX_LENGTH, FormulaError, function_signatures, parse, parse_assignment
 from .stepper import stepper
 from .value import Value
 
 PROG = "chainrule"
 BAD_INPUT, FAILED = 2, 1
-OUTPUT_SUFFIXES = (*("." + f for f in FORMATS), ".html")
+PAGE_SUFFIXES = (".html", ".htm")
+OUTPUT_SUFFIXES = (*("." + f for f in FORMATS), *PAGE_SUFFIXES)
 
 
 class UsageError(Exception):
@@ -42,14 +44,13 @@ def _arguments() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG, description="Print a formula's value and its partial derivatives.",
         epilog="The formula language: numbers, names, + - * / **, parentheses, unary minus and "
-               "the functions abs cos exp leaky_relu(x, slope) log relu sigmoid sign sin sqrt "
-               "step(x, low, high) tanh.")
+               f"the functions {function_signatures()}. A formula may span lines.")
     parser.add_argument("expr", metavar="EXPR", help="the formula, or - to read it from stdin")
     parser.add_argument("values", metavar="NAME=NUMBER", nargs="*",
                         help="a value for each name in the formula")
     parser.add_argument("-o", "--output", metavar="FILE", type=Path,
                         help="draw the graph to FILE (.svg .png .pdf .dot), or write the "
-                             "backward stepper page (.html)")
+                             "backward stepper page (.html .htm)")
     parser.add_argument("--explain", action="store_true",
                         help="tell the backward pass step by step")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -93,15 +94,18 @@ def _run(argv: list[str]) -> int:
 
 
 def _read_stdin() -> str:
-    """At most MAX_LENGTH characters of UTF-8 from standard input, without reading on."""
-    data = sys.stdin.buffer.read(4 * MAX_LENGTH + 1)
-    if len(data) > 4 * MAX_LENGTH:
+    """At most MAX_LENGTH characters of UTF-8 (after a byte order mark, if any) from standard
+    input, without reading on."""
+    data = sys.stdin.buffer.read(len(codecs.BOM_UTF8) + 4 * MAX_LENGTH + 1)
+    skipped = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if len(data) - skipped > 4 * MAX_LENGTH:
         raise UsageError(f"the formula on standard input is longer than the limit of "
                          f"{MAX_LENGTH:,} characters")
     try:
-        return data.decode("utf-8")
+        return data[skipped:].decode("utf-8")
     except UnicodeDecodeError as e:
-        raise UsageError(f"standard input is not UTF-8 text (byte {e.start + 1})") from None
+        raise UsageError(f"standard input is not UTF-8 text (byte {skipped + e.start + 1})"
+                         ) from None
 
 
 def _check_output(output: Path) -> None:
@@ -116,7 +120,7 @@ def _check_output(output: Path) -> None:
 
 def _write(root: Value, output: Path) -> None:
     try:
-        if output.suffix.lower() == ".html":
+        if output.suffix.lower() in PAGE_SUFFIXES:
             stepper(root, output)
         else:
             render(root, output, edge_derivatives=True)

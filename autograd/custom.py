@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .ops import OPS, Domain, Op
+from .value import Value
 
 _defined: set[str] = set()  # names define_op added (and may replace); the rest are built in
 
@@ -117,12 +118,24 @@ def _domains(name: str, arity: int, domains: Domain | Sequence[Domain] | None
 
 
 def _try_out(op: Op) -> None:
-    """Run forward and derivatives once inside the domains, so a broken rule fails here."""
+    """Run forward and derivatives once inside the domains, the derivatives on floats and on
+    Values, so that a broken rule fails here rather than in some later backward."""
     xs = tuple(_inside(d) for d in op.domains)
     try:
-        op.local_derivatives(*xs, op.evaluate(*xs))
+        out = op.evaluate(*xs)
+        op.local_derivatives(*xs, out)
     except Exception as error:
         raise ValueError(f"define_op({op.name!r}): trying the op at {xs} failed: {error}") from None
+    try:
+        op.local_derivatives(*(Value(x) for x in xs), Value(out))
+    except FloatingPointError:
+        pass  # detect_anomaly() is on and the rule gave inf or nan there: it does take Values
+    except Exception as error:
+        raise ValueError(
+            f"define_op({op.name!r}): the derivatives work on floats but not on Values "
+            f"({type(error).__name__}: {error}): write them with autograd's functions (exp, log, "
+            "sqrt, sin, cos, tanh, sigmoid, relu, div, power, ...) rather than math's, so that "
+            "grad(..., create_graph=True) can differentiate them") from None
 
 
 def _inside(domain: Domain) -> float:

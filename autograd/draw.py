@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
+import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ ROLE_FILLS = {"input": "#dbeafe", "parameter": "#dcfce7", "constant": "#f3f4f6",
 ROLE_BORDERS = {"input": "#2563eb", "parameter": "#16a34a", "constant": "#9ca3af",
                 "intermediate": "#000000", "output": "#d97706"}
 POSITIVE, NEGATIVE, NOT_A_NUMBER = (33, 102, 172), (178, 24, 43), "#bdbdbd"
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}([^)]*)\)")
+FIXED_DATE = b"19700101000000"  # written as every PDF's date, so a graph gives the same bytes
 _GRAD_LEGEND = ("fill: blue for a positive gradient, red for a negative one, "
                 "the stronger the larger |grad|")
 
@@ -282,24 +285,32 @@ def render(root: Value, path: str | os.PathLike[str], precision: int = 4,
                color_by_grad=color_by_grad, cluster_modules=cluster_modules,
                parameters=parameters, max_nodes=max_nodes)
     content = dot.source.encode() if fmt == "dot" else _pipe(dot, fmt)
-    write_atomically(target, content)
+    write_atomically(target, fixed_dates(content) if fmt == "pdf" else content)
     return target
 
 
+def fixed_dates(pdf: bytes) -> bytes:
+    """pdf with FIXED_DATE for its creation date, in as many bytes, so its offsets still hold."""
+
+    def fixed(date: re.Match[bytes]) -> bytes:
+        zone = re.sub(rb"\d", b"0", date[2]).replace(b"-", b"+")  # Z, or +00'00' for +hh'mm'
+        return b"/" + date[1] + b" (D:" + FIXED_DATE + zone + b")"
+
+    return _PDF_DATE.sub(fixed, pdf)
+
+
 def write_atomically(target: Path, content: bytes) -> None:
-    """Write content to target through a temporary file, so target is whole or untouched."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    """Write content to target through a temporary file beside it, so target is whole or
+    untouched; a new file gets the usual mode (0o666 less the umask)."""
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o666)  # the kernel applies the umask, as to any new file
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
         with os.fdopen(fd, "wb") as f:
             f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
-        os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from .chain import Backprop, Step, backprop, cut_nodes, depending_on, derivative
+from .chain import Backprop, Step, backprop, cut_nodes, depending_on, derivatives_along
 from .notation import LatexNotation, Name, Notation, node_names
 from .value import Value
 
@@ -54,8 +54,7 @@ class Explanation:
         if not stops:
             return None
         path = [root, *stops, last]
-        factors = [self.record.grad(stops[0])]
-        factors += [derivative(nodes[a], nodes[b]) for a, b in pairwise(path[1:])]
+        factors = [self.record.grad(stops[0]), *derivatives_along(self.record, path[1:])]
         n, d = self.notation, self.decimals
         partials = [n.partial(self.names[a], self.names[b]) for a, b in pairwise(path)]
         return " = ".join([

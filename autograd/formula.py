@@ -8,16 +8,17 @@ FormulaError that says what was wrong and, where it helps, at which column.
 from __future__ import annotations
 
 import ast
+import itertools
 import keyword
 import math
 import unicodedata
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from .python_parser import join_lines, parse_expression
 from .value import Value
 
-MAX_LENGTH = 100_000  # characters; Python's parser itself refuses nesting deeper than ~3000
+MAX_LENGTH = 100_000  # characters
 
 Operand = Value | float
 
@@ -27,20 +28,20 @@ class FormulaError(ValueError):
 
 
 @dataclass(frozen=True)
-class Function:
-    """A function of the formula language: one Value argument, then optional number params."""
+class FormulaFunction:
+    """A function a formula can call: one Value argument, then optional number params."""
 
     apply: Callable[..., Value]
     params: tuple[str, ...] = ()
 
 
-FUNCTIONS: dict[str, Function] = {
-    name: Function(getattr(Value, method))
+FUNCTIONS: dict[str, FormulaFunction] = {
+    name: FormulaFunction(getattr(Value, method))
     for name, method in [("abs", "__abs__"), ("cos", "cos"), ("exp", "exp"), ("log", "log"),
                          ("relu", "relu"), ("sigmoid", "sigmoid"), ("sign", "sign"),
                          ("sin", "sin"), ("sqrt", "sqrt"), ("tanh", "tanh")]
-} | {"leaky_relu": Function(Value.leaky_relu, ("slope",)),
-     "step": Function(Value.step, ("low", "high"))}
+} | {"leaky_relu": FormulaFunction(Value.leaky_relu, ("slope",)),
+     "step": FormulaFunction(Value.step, ("low", "high"))}
 
 _OPERATORS: dict[type[ast.operator], Callable[[Value, Operand], Value]] = {
     ast.Add: Value.__add__, ast.Sub: Value.__sub__, ast.Mult: Value.__mul__,
@@ -64,6 +65,12 @@ FUNCTION_NAMES = ", ".join(sorted(FUNCTIONS))
 LANGUAGE = "numbers, names, + - * / **, parentheses and the functions " + FUNCTION_NAMES
 
 
+def function_signatures() -> str:
+    """The functions a formula can call, with their number params: abs ... step(x, low, high)."""
+    return " ".join(f"{name}(x, {', '.join(f.params)})" if f.params else name
+                    for name, f in sorted(FUNCTIONS.items()))
+
+
 def _error(text: str, node: ast.AST, message: str, note: str = "") -> FormulaError:
     """A FormulaError for node: the message, its place (line and column) in text, a note."""
     lines = text.split("\n")
@@ -84,7 +91,8 @@ class Formula:
     names: tuple[str, ...]
 
     def evaluate(self, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
-        """The formula's Value graph for these values (root labelled f), and its variables."""
+        """The formula's Value graph for these values (root named by output_name), and its
+        variables."""
         missing = [name for name in self.names if name not in values]
         if missing:
             raise FormulaError(f"no value for {missing[0]}: give it as {missing[0]}=NUMBER")
@@ -95,8 +103,14 @@ class Formula:
         result = _evaluate(self.tree.body, leaves)
         root = result if isinstance(result, Value) else Value(result)
         if root.op_info is not None or not root.label:  # a lone variable keeps its name
-            root.label = "f"
+            root.label = output_name(self.names)
         return root, leaves
+
+
+def output_name(names: Collection[str]) -> str:
+    """The formula's output's name: the first of f, F, out, f_, f__, ... not among names."""
+    candidates = itertools.chain(("f", "F", "out"), ("f" + "_" * n for n in itertools.count(1)))
+    return next(name for name in candidates if name not in names)
 
 
 def parse(text: str) -> Formula:
@@ -109,18 +123,27 @@ def parse(text: str) -> Formula:
     if "\0" in text:
         column = text.index("\0") + 1
         raise FormulaError(f"the formula contains a NUL character at column {column}")
+    _check_characters(text)
     source = text.strip()
     if not source:
         raise FormulaError("the formula is empty")
-    tree = _parse_python(source)
-    return Formula(source, tree, _check(source, tree))
+    line = join_lines(source)  # the same lines and columns, read as one line
+    tree = _parse_python(line)
+    return Formula(source, tree, _check(line, tree))
+
+
+def _check_characters(text: str) -> None:
+    """Refuse a lone surrogate (what undecodable bytes in a command line become): not text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise FormulaError(f"the formula holds a lone surrogate (U+{ord(text[e.start]):04X}) at "
+                           f"column {e.start + 1}, not a character: is it UTF-8 text?") from None
 
 
 def _parse_python(source: str) -> ast.Expression:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Python's SyntaxWarnings would print a second line
-            return ast.parse(source, mode="eval")
+        return parse_expression(source)
     except SyntaxError as e:
         message = e.msg
         if "Exceeds the limit" in message:
@@ -132,8 +155,9 @@ def _parse_python(source: str) -> ast.Expression:
             where = f" at line {e.lineno}, column {e.offset}"
         raise FormulaError(f"syntax error{where}: {message}") from None
     except (RecursionError, MemoryError):
-        raise FormulaError("the formula is nested too deeply for Python's parser "
-                           "(about 3000 levels of operators or brackets at most)") from None
+        raise FormulaError("the formula is nested too deeply for Python's parser (about 3000 "
+                           "levels of brackets, functions or operators at most; a sum may have "
+                           "any number of terms)") from None
 
 
 def _check(text: str, tree: ast.Expression) -> tuple[str, ...]:

@@ -7,10 +7,16 @@
                      optimizer=nn.optim.SGD(model.parameters(), lr=0.05), epochs=100)
 """
 
+from pathlib import Path
+
+from autograd import skip_frames_from
+
 from . import data, init, losses, optim
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 from .saving import load, save
 from .train import accuracy, classify, decision_threshold, evaluate, fit, predict
+
+skip_frames_from(Path(__file__).parent)  # detect_anomaly() names the user's line, not nn's
 
 __all__ = [
     "ACTIVATIONS",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import math
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from autograd import Value, detect_anomaly, grad, no_grad
+import nn
+from autograd import Value, anomaly, detect_anomaly, grad, no_grad, skip_frames_from
 
 
 def here() -> str:
@@ -128,3 +132,45 @@ def test_the_mode_is_per_thread() -> None:
             Value(0.0).log()
     worker.join()
     assert made == [-math.inf]
+
+
+def test_an_nn_model_is_reported_at_the_users_line() -> None:
+    model = nn.MLP(1, [1], activation="relu", seed=0)
+    nn.init.set_weights(model, [[[1e308]]], [[1e308]])
+    with detect_anomaly(), pytest.raises(FloatingPointError) as caught:
+        where = here()
+        model([Value(10.0)])
+    assert f"gave inf in the node made at {where} (in test_an_nn_model" in str(caught.value)
+
+
+def load_function(path: Path, source: str) -> Callable[[Value], Value]:
+    """The function `made` defined by source, written to path and imported from there."""
+    path.parent.mkdir()
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(f"helper_{path.parent.name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    made: Callable[[Value], Value] = module.made
+    return made
+
+
+def test_a_library_skips_its_own_folder_and_only_it(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(anomaly, "_skipped", anomaly._skipped)  # undone after the test
+    inside = load_function(tmp_path / "lib" / "helper.py", "def made(x):\n    return x.log()\n")
+    beside = load_function(tmp_path / "lib_x" / "helper.py", "def made(x):\n    return x.log()\n")
+    skip_frames_from(tmp_path / "lib")
+    with detect_anomaly():
+        with pytest.raises(FloatingPointError) as caught:
+            where = here()
+            inside(Value(0.0))
+        assert f"made at {where} (in test_a_library" in str(caught.value)
+        with pytest.raises(FloatingPointError) as caught:
+            beside(Value(0.0))
+        assert f"made at {tmp_path / 'lib_x' / 'helper.py'}:2 (in made)" in str(caught.value)
+
+
+def test_skip_frames_from_takes_a_path() -> None:
+    with pytest.raises(TypeError, match="takes a folder's path, got int"):
+        skip_frames_from(3)  # type: ignore[arg-type]

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given
 
 from autograd import Value
-from autograd.chain import backprop, cut_nodes, derivative, local_derivatives
+from autograd.chain import (
+    backprop,
+    cut_nodes,
+    derivative,
+    derivatives_along,
+    local_derivatives,
+)
 from autograd.testing import Program, programs, values
 
 
@@ -48,3 +56,15 @@ def test_derivative_between_two_nodes() -> None:
     assert derivative(b, x) == 20.0
     assert derivative(b, a) == 5.0
     assert derivative(b, Value(1.0)) == 0.0
+
+
+@given(programs())
+def test_derivatives_along_the_cut_nodes_are_exactly_derivatives(program: Program) -> None:
+    leaves = values(program.leaves)
+    record = backprop(program.run(*leaves))
+    index = {node: i for i, node in enumerate(record.nodes)}
+    for leaf in leaves:
+        if leaf in index:
+            cut = cut_nodes(record, index[leaf])
+            assert derivatives_along(record, cut) == [
+                derivative(record.nodes[a], record.nodes[b]) for a, b in pairwise(cut)]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from autograd import Value, formula
 from autograd.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,20 @@ def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
     ]
 
 
+def test_a_variable_named_f_leaves_the_output_another_name(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["f * x", "f=2", "x=3", "--explain"], capsys)
+    assert status == 0
+    assert out.splitlines() == [
+        "F = 6",
+        "dF/df = 3    dF/dx = 2",
+        "",
+        "∂F/∂F = 1",
+        "∂F/∂f = ∂F/∂F × ∂F/∂f = 1 × 3 = 3",
+        "∂F/∂x = ∂F/∂F × ∂F/∂x = 1 × 2 = 2",
+    ]
+
+
 def test_json_with_explain(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run([*SEED, "--json", "--explain"], capsys)
     assert status == 0
@@ -67,7 +82,7 @@ def test_writes_the_dot_text(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 @needs_dot
-@pytest.mark.parametrize("name", ["g.svg", "g.html"])
+@pytest.mark.parametrize("name", ["g.svg", "g.html", "g.HTM"])
 def test_writes_a_drawing_or_a_stepper(tmp_path: Path, name: str,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     assert run([*SEED, "-o", str(tmp_path / name)], capsys)[0] == 0
@@ -86,13 +101,14 @@ BAD_INPUT = [
     (["(" * 100_000 + "x" + ")" * 100_000, "x=1"], "the limit is 100,000"),
     (["(" * 1000 + "x" + ")" * 1000, "x=1"], "too many nested parentheses"),
     (["x", "x=abc"], "'abc' is not a number (for x)"),
+    ([os.fsdecode(b"x * \xff")], "lone surrogate (U+DCFF) at column 5"),
     (["x", "x"], "expected NAME=NUMBER, got 'x'"),
     (["x", "x=1", "x=2"], "x is given two values"),
     (["x", "x=1", "y=2"], "y is given a value but the formula does not use it"),
     (["-x", "x=1"], "goes after '--'"),
     ([], "the following arguments are required: EXPR"),
     (["x", "x=1", "--colour"], "unrecognized arguments: --colour"),
-    (["x", "x=1", "-o", "OUT/g.jpeg"], "use a suffix among .svg .png .pdf .dot .html"),
+    (["x", "x=1", "-o", "OUT/g.jpeg"], "use a suffix among .svg .png .pdf .dot .html .htm"),
     (["x", "x=1", "-o", "OUT/missing/g.svg"], "there is no folder"),
 ]
 
@@ -150,6 +166,28 @@ def test_the_formula_from_standard_input() -> None:
     assert (done.returncode, done.stdout) == (0, b"f = 8\ndf/dx = 12\n")
 
 
+def test_a_formula_on_several_lines_from_standard_input() -> None:
+    done = python_m_autograd(["-", "x=2", "y=3"], stdin=b"x\n+\ny\n")
+    assert (done.returncode, done.stdout) == (0, b"f = 5\ndf/dx = 1    df/dy = 1\n")
+
+
+def test_a_byte_order_mark_on_standard_input_is_skipped() -> None:
+    done = python_m_autograd(["-", "x=2"], stdin=b"\xef\xbb\xbfx * 3")
+    assert (done.returncode, done.stdout) == (0, b"f = 6\ndf/dx = 3\n")
+    done = python_m_autograd(["-"], stdin=b"\xef\xbb\xbfx + \xff")
+    assert done.stderr == b"chainrule: error: standard input is not UTF-8 text (byte 8)\n"
+
+
+def test_the_help_lists_the_formula_languages_functions(capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(formula.FUNCTIONS, "clip", formula.FormulaFunction(Value.step, ("a", "b")))
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())  # as argparse wraps it for this terminal
+    assert ("the functions abs clip(x, a, b) cos exp leaky_relu(x, slope) log relu sigmoid sign "
+            "sin sqrt step(x, low, high) tanh.") in out
+
+
 def test_a_10_megabyte_formula_is_refused_at_once() -> None:
     done = python_m_autograd(["-", "x=1"], stdin=b"x+" * 5_000_000 + b"x")
     assert (done.returncode, done.stdout) == (2, b"")
@@ -171,6 +209,13 @@ def test_standard_input_must_be_utf8() -> None:
     done = python_m_autograd(["-"], stdin=b"x + \xff")
     assert (done.returncode, done.stdout) == (2, b"")
     assert done.stderr == b"chainrule: error: standard input is not UTF-8 text (byte 5)\n"
+
+
+def test_an_argument_that_is_not_utf8_is_one_line() -> None:
+    done = python_m_autograd([os.fsdecode(b"\xff")])
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr == (b"chainrule: error: the formula holds a lone surrogate (U+DCFF) at "
+                           b"column 1, not a character: is it UTF-8 text?\n")
 
 
 def test_the_console_script_is_declared() -> None:

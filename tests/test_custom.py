@@ -156,6 +156,23 @@ def test_a_wrong_definition_is_a_clear_error_at_once(table: None, arguments: dic
     assert "mine" not in OPS
 
 
+def test_a_rule_written_with_math_is_refused_at_once(table: None) -> None:
+    with pytest.raises(ValueError, match=r"define_op\('plain_exp'\): the derivatives work on "
+                                         r"floats but not on Values \(TypeError: must be real "
+                                         r"number, not Value\): write them with autograd's "
+                                         r"functions \(exp, log, .*\) rather than math's"):
+        define_op("plain_exp", lambda x: math.exp(min(x, 700.0)),
+                  lambda x, out: (math.exp(x),))
+    assert "plain_exp" not in OPS
+
+
+def test_a_rule_that_overflows_on_values_in_anomaly_mode_is_still_accepted(table: None) -> None:
+    with autograd.detect_anomaly():  # trying the rule on Values raises FloatingPointError
+        grow = define_op("grow", autograd.exp, lambda x, out: (out * 1.0,),
+                         domains=Domain(750.0, 800.0))
+    assert OPS["grow"] is grow
+
+
 def test_a_forward_that_raises_is_named(table: None) -> None:
     exp_op = define_op("plain_exp", math.exp, lambda x, out: (out,))
     with pytest.raises(OverflowError, match="the forward of op 'plain_exp' raised OverflowError"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from networks import lecture_network, seed_graph
 
 import autograd
-from autograd import Value, explain
+from autograd import Value, chain, explain
 from autograd.notation import format_number
 from autograd.testing import Program, programs, values
 
@@ -59,6 +60,34 @@ def test_a_labelled_node_becomes_a_stop_of_the_chain() -> None:
     q.label = "q"
     assert explain(f, wrt=q.parents[0]).splitlines()[-1] == (
         "∂f/∂x = ∂f/∂q × ∂q/∂x = (-4) × 1 = -4")
+
+
+def test_a_long_chain_is_explained_in_one_pass_over_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for i in range(2000):
+        y = (y * 1.0001).tanh()
+        y.label = f"h{i}"
+    reads = count_calls(monkeypatch, chain, "local_derivatives")
+    last = explain(y, wrt=x).splitlines()[-1]
+    assert reads[0] <= 4 * 4001  # about twice per op node: the record, then the chain's factors
+    symbols, numbers, total = last.split(" = ")[1:]
+    assert symbols.count("∂") == 2 * 2000 and numbers.count(" × ") == 1999  # h1999 ... x
+    y.backward()
+    assert total == format_number(x.grad, 9)
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    """Count the calls to module.name from now on, in the list's one item."""
+    calls = [0]
+    function: Callable[..., object] = getattr(module, name)
+
+    def counted(*args: object) -> object:
+        calls[0] += 1
+        return function(*args)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
 
 
 def test_a_node_outside_the_graph() -> None:

@@ -52,6 +52,15 @@ def test_a_name_used_twice_is_one_node() -> None:
     assert leaves["x"].grad == 2.0 + math.e
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("x * y", "f"), ("f * x", "F"), ("f + F", "out"), ("f * F * out", "f_"),
+    ("f * F * out * f_", "f__"), ("2", "f")])
+def test_the_output_is_named_apart_from_the_variables(text: str, name: str) -> None:
+    formula = parse(text)
+    root, _ = run(text, **{variable: 2.0 for variable in formula.names})
+    assert root.label == name
+
+
 def test_names_in_order_of_appearance() -> None:
     assert parse("b * (a + c) - a").names == ("b", "a", "c")
 
@@ -87,10 +96,13 @@ def test_a_lone_name_keeps_its_name() -> None:
     ("", "the formula is empty"),
     ("   \n ", "the formula is empty"),
     ("x\0", "NUL character at column 2"),
+    ("x + \udcff", "lone surrogate (U+DCFF) at column 5, not a character: is it UTF-8 text?"),
     ("1" * 5000, "a number has more than 4300 digits"),
     ("(" * 250 + "x" + ")" * 250, "too many nested parentheses (at most 200)"),
     ("-" * 50_000 + "x", "nested too deeply"),
-    ("x+" * 40_000 + "x", "nested too deeply"),
+    ("x*" * 40_000 + "x", "nested too deeply"),
+    ("x+" * 30_000 + "x.real", "attribute access (a.b) not allowed at column 60001"),
+    ("x+\n" * 30_000 + "y.z", "attribute access (a.b) not allowed at line 30001, column 1"),
     ("(" * 100_000 + "x" + ")" * 100_000, "the formula is 200,001 characters long; the limit is"),
     ("x +\n  y)", "syntax error at line 2, column 4"),
     ("(x +\n  y.z)", "attribute access (a.b) not allowed at line 2, column 3"),
@@ -100,6 +112,18 @@ def test_bad_formulas_say_what_and_where(text: str, message: str) -> None:
         parse(text)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_flat_sum_of_50000_characters() -> None:
+    text = "x+" * 25_000 + "y"
+    root, leaves = run(text, x=2.0, y=1.0)
+    assert (root.data, leaves["x"].grad, leaves["y"].grad) == (50_001.0, 25_000.0, 1.0)
+
+
+@pytest.mark.parametrize("text", ["x\n+\ny", "x +\r\n  y\n", "(x\n + y)", "x # first\n+ y # last"])
+def test_a_formula_may_span_lines(text: str) -> None:
+    root, _ = run(text, x=1.0, y=2.0)
+    assert root.data == 3.0
 
 
 def test_pythons_syntax_warnings_stay_quiet() -> None:
@@ -155,7 +179,7 @@ def parses_or_refuses(text: str) -> None:
     assert set(leaves) == set(formula.names)
 
 
-@given(st.text(max_size=200))
+@given(st.text(st.characters(exclude_categories=()), max_size=200))  # surrogates included
 def test_fuzz_random_text(text: str) -> None:
     parses_or_refuses(text)
 
@@ -165,7 +189,8 @@ TOKENS = ["x", "y", "1", "2.5", "1e999", "0", " ", "\n", "\t", "(", ")", "[", "]
           "'", '"', "\\", "#", "j", "_", "__import__", "('os')", ".system", "lambda", "if",
           "else", "for", "in", "not", "and", "yield", "await", "exp", "log", "sigmoid",
           "leaky_relu", "step", "abs", "print", "open", "eval", "exec", "__class__", "f'",
-          "\0", "\x7f", "σ", "🙂", "\u2028", "9" * 50, "0x1F", "0b1", "1_000", "...", "None"]
+          "\0", "\x7f", "σ", "🙂", "\u2028", "\udcff", "\ud800", "9" * 50, "0x1F", "0b1", "1_000",
+          "...", "None"]
 
 
 @given(st.lists(st.sampled_from(TOKENS), max_size=60).map("".join))
