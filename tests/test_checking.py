@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,15 +12,6 @@ from hypothesis import strategies as st
 from autograd import OPS, GradcheckError, Value, define_op, gradcheck, power
 from autograd.testing import op_with_inputs
 from autograd.value import apply
-
-
-@pytest.fixture
-def table() -> Iterator[None]:
-    """Ops defined in a test leave the table as they found it."""
-    before = dict(OPS)
-    yield
-    OPS.clear()
-    OPS.update(before)
 
 
 def test_the_examples_pass() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,15 +12,6 @@ from hypothesis import strategies as st
 import autograd
 from autograd import OPS, Domain, Op, Value, define_op, grad, gradcheck, sigmoid
 from autograd.testing import BLOCKS, Program, op_with_inputs, programs, values
-
-
-@pytest.fixture
-def table() -> Iterator[None]:
-    """Ops defined in a test leave the table as they found it."""
-    before = dict(OPS)
-    yield
-    OPS.clear()
-    OPS.update(before)
 
 
 def softplus_forward(x: float) -> float:

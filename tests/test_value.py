@@ -253,6 +253,7 @@ def test_no_python_arithmetic_error_escapes() -> None:
                 out.backward()
 
 
+@pytest.mark.usefixtures("table")
 def test_walks_in_two_threads_do_not_mix() -> None:
     import autograd
 
@@ -281,6 +282,7 @@ def test_walks_in_two_threads_do_not_mix() -> None:
     assert w.grad == 2.0 * autograd.sigmoid(1.0) + 1.0
 
 
+@pytest.mark.usefixtures("table")
 def test_a_walk_inside_a_walk_is_refused() -> None:
     import autograd
 
