@@ -277,7 +277,7 @@ def test_the_step_keeps_only_its_inputs_alive() -> None:
     import gc
 
     def live_values() -> int:
-        return sum(isinstance(o, Value) for o in gc.get_objects())
+        return sum(type(o) is Value for o in gc.get_objects())
 
     gc.collect()
     before = live_values()
