@@ -102,6 +102,10 @@ def _step(x: float, low: float, high: float) -> float:
     return high if x > 0.0 else low
 
 
+def _keep(x: float, condition: float) -> float:
+    return 0.0 if condition == 0.0 else x
+
+
 # --- polymorphic functions: what derivative rules (and users) write ---
 
 S = TypeVar("S", bound="Scalar")
@@ -193,6 +197,13 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
     if not hasattr(x, "leaky_relu"):
         raise _type_error("leaky_relu", x)
     return x.leaky_relu(slope)
+
+
+def keep(x: Any, condition: Any) -> Any:
+    """x where condition is not 0, else exactly 0 (also where x is inf or nan): a mask."""
+    if _both_numbers(x, condition):
+        return _keep(to_float(x), to_float(condition))
+    return KEEP(x, condition)
 
 
 def step(x: Any, low: float = 0.0, high: float = 1.0) -> Any:
@@ -338,9 +349,16 @@ POW = register(Op("pow", "**{exponent:g}", 1, lambda a, exponent: _pow(a, expone
                   (Domain(0.0, 10.0, avoid=(0.0,)),),
                   param_domains=(("exponent", Domain(-5.0, 5.0)),)))
 # d a^b/da = b a^(b-1), d a^b/db = a^b log a
-# NOTE: at a = 0 the derivative for b is nan (0 * -inf), where PyTorch masks it to 0.
+# d keep(x, c)/dx = 1 where c is not 0, else 0; c only chooses, so its derivative is 0
+KEEP = register(Op("keep", "keep", 2, _keep, lambda x, c, out: (keep(1.0, c), 0.0),
+                   (ANYWHERE, Domain(avoid=(0.0,)))))
+# d a^b/da = b a^(b-1), d a^b/db = a^b log a, with PyTorch's values where these are 0 * inf
+# or 0 * log 0: 0 at a = b = 0 for the first, 0 where a = 0 and b >= 0 for the second.
+# NOTE: PyTorch masks the first wherever b = 0, which zeroes its derivative by b there too;
+# masking only at a = 0 gives the same gradients and the true second derivative.
 POW_XY = register(Op("pow_xy", "**", 2, _pow,
-                     lambda a, b, out: (b * power(a, b - 1.0), out * log(a)),
+                     lambda a, b, out: (keep(b * power(a, b - 1.0), abs(sign(a)) + abs(sign(b))),
+                                        keep(out * log(a), abs(sign(a)) + step(-b))),
                      (Domain(0.0, 10.0, avoid=(0.0,)), Domain(-5.0, 5.0))))
 EXP = register(Op("exp", "exp", 1, _exp, lambda a, out: (out,), (Domain(-700.0, 700.0),)))
 LOG = register(Op("log", "log", 1, _log, lambda a, out: (div(1.0, a),), (POSITIVE,)))

@@ -209,6 +209,8 @@ EDGE_CASES: list[tuple[str, Callable[[Any], Any], float, float]] = [
     ("(-2) ** 3", lambda x: x**3, -2.0, 12.0),
     ("10 ** 400", lambda x: x**400, 10.0, math.inf),
     ("(-10) ** 401", lambda x: x**401, -10.0, math.inf),
+    ("0 ** y at 2", lambda y: 0.0**y, 2.0, 0.0),  # out · log 0, masked to 0 as PyTorch does
+    ("x ** x at 0", lambda x: x**x, 0.0, 0.0),  # both masked: exponent 0, base 0
 ]
 EDGE_IDS = [case[0] for case in EDGE_CASES]
 EDGE_VALUES = {
@@ -217,6 +219,7 @@ EDGE_VALUES = {
     "sqrt(0)": 0.0, "sqrt(-1)": math.nan, "sigmoid(1000)": 1.0, "sigmoid(-1000)": 0.0,
     "tanh(1000)": 1.0, "tanh(-1000)": -1.0, "x ** 0 at 0": 1.0, "sin(inf)": math.nan,
     "(-2) ** 3": -8.0, "10 ** 400": math.inf, "(-10) ** 401": -math.inf,
+    "0 ** y at 2": 0.0, "x ** x at 0": 1.0,
 }
 
 
