@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from liveness import live_values
 from test_value import EDGE_CASES, EDGE_IDS
 
 import autograd
@@ -275,9 +276,6 @@ def test_a_training_loop_compiles_once_and_feeds_new_batches() -> None:
 
 def test_the_step_keeps_only_its_inputs_alive() -> None:
     import gc
-
-    def live_values() -> int:
-        return sum(type(o) is Value for o in gc.get_objects())
 
     gc.collect()
     before = live_values()

@@ -10,6 +10,7 @@ import pytest
 from finite_differences import central_difference, close_to_difference
 from hypothesis import given
 from hypothesis import strategies as st
+from liveness import live_values
 
 import autograd
 from autograd import Value, grad, hessian, hvp
@@ -167,9 +168,6 @@ def test_deep_chain_second_derivative_without_recursion() -> None:
 
 
 def test_gradient_graphs_are_freed_without_the_cyclic_gc() -> None:
-    def live_values() -> int:
-        return sum(type(o) is Value for o in gc.get_objects())
-
     gc.collect()
     gc.disable()
     try:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from liveness import live_values
 
 import autograd
 from autograd import Value, no_grad
@@ -86,9 +87,6 @@ def test_a_million_node_chain() -> None:
 
 def test_dropped_graph_is_freed_without_the_cyclic_gc() -> None:
     import gc
-
-    def live_values() -> int:
-        return sum(type(o) is Value for o in gc.get_objects())
 
     gc.collect()
     gc.disable()
