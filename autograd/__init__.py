@@ -6,6 +6,7 @@ from .compiler import CompiledStep, compile
 from .custom import define_op
 from .draw import Drawing, GraphTooLargeError, GraphvizNotFoundError, draw, render
 from .explain import explain
+from .files import write_atomically
 from .functional import grad, hessian, hvp
 from .graph import topological_order
 from .modes import detect_anomaly, grad_enabled, no_grad, scope
@@ -71,4 +72,5 @@ __all__ = [
     "stepper",
     "tanh",
     "topological_order",
+    "write_atomically",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import graphviz
 
 from .chain import Backprop, local_derivatives
+from .files import write_atomically
 from .graph import topological_order
 from .notation import format_number
 from .value import Value
@@ -272,7 +272,8 @@ def render(root: Value, path: str | os.PathLike[str], precision: int = 4,
            parameters: Iterable[Value] = (), max_nodes: int = MAX_NODES) -> Path:
     """Write the drawing of root to path; the suffix picks the format (.svg .png .pdf .dot).
 
-    The options are draw()'s. Nothing is written unless the whole drawing is.
+    The options are draw()'s. Nothing is written unless the whole drawing is (see
+    write_atomically).
     """
     target = Path(path)
     fmt = target.suffix.lower().lstrip(".")
@@ -297,20 +298,3 @@ def fixed_dates(pdf: bytes) -> bytes:
         return b"/" + date[1] + b" (D:" + FIXED_DATE + zone + b")"
 
     return _PDF_DATE.sub(fixed, pdf)
-
-
-def write_atomically(target: Path, content: bytes) -> None:
-    """Write content to target through a temporary file beside it, so target is whole or
-    untouched; a new file gets the usual mode (0o666 less the umask)."""
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o666)  # the kernel applies the umask, as to any new file
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -10,8 +10,9 @@ from importlib import resources
 from pathlib import Path
 
 from .chain import backprop
-from .draw import MAX_NODES, Options, draw_backprop, to_svg, write_atomically
+from .draw import MAX_NODES, Options, draw_backprop, to_svg
 from .explain import Explanation
+from .files import write_atomically
 from .notation import Notation, format_number
 from .value import Value
 

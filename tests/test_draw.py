@@ -13,7 +13,7 @@ from networks import lecture_network, scoped_network, seed_graph
 
 import autograd
 from autograd import Value, scope
-from autograd.draw import ROLE_FILLS, fixed_dates, grad_fill, write_atomically
+from autograd.draw import ROLE_FILLS, fixed_dates, grad_fill
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CHAINRULE_UPDATE_GOLDEN") == "1"
@@ -223,59 +223,6 @@ def test_a_pdf_date_becomes_the_fixed_date_in_as_many_bytes() -> None:
     pdf = b"<< /CreationDate (D:20261122014021+01'00') /ModDate (D:20261122014022Z) >>"
     assert fixed_dates(pdf) == (
         b"<< /CreationDate (D:19700101000000+00'00') /ModDate (D:19700101000000Z) >>")
-
-
-def test_writing_leaves_the_umask_alone_and_syncs(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    synced: list[int] = []
-    real_fsync = os.fsync
-
-    def fsync(fd: int) -> None:
-        synced.append(fd)
-        real_fsync(fd)
-
-    def umask(mask: int) -> int:
-        raise AssertionError("the process umask was changed")  # racy with other threads
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "umask", umask)
-    write_atomically(tmp_path / "g.dot", b"digraph {}")
-    assert (tmp_path / "g.dot").read_bytes() == b"digraph {}" and len(synced) == 1
-
-
-def test_a_new_file_gets_the_usual_mode(tmp_path: Path) -> None:
-    before = os.umask(0o027)
-    try:
-        write_atomically(tmp_path / "g.dot", b"digraph {}")
-    finally:
-        os.umask(before)
-    assert (tmp_path / "g.dot").stat().st_mode & 0o777 == 0o640
-
-
-@pytest.mark.parametrize("failing", ["fsync", "replace"])
-def test_a_failed_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              failing: str) -> None:
-    opened: list[int] = []
-    real_open = os.open
-
-    def open_(path: str, flags: int, mode: int = 0o777) -> int:
-        opened.append(real_open(path, flags, mode))
-        return opened[-1]
-
-    def fail(*args: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    (tmp_path / "g.dot").write_bytes(b"old")
-    monkeypatch.setattr(os, "open", open_)
-    monkeypatch.setattr(os, failing, fail)
-    with pytest.raises(OSError, match="No space left"):
-        write_atomically(tmp_path / "g.dot", b"new")
-    monkeypatch.undo()
-    assert [p.name for p in tmp_path.iterdir()] == ["g.dot"]
-    assert (tmp_path / "g.dot").read_bytes() == b"old"
-    assert len(opened) == 1
-    with pytest.raises(OSError):
-        os.fstat(opened[0])  # closed
 
 
 def _lecture_drawing_root() -> Value:
