@@ -1,10 +1,11 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
+from ._checks import GraphTooLargeError
 from .anomaly import skip_frames_from
 from .checking import GradcheckError, gradcheck
 from .compiler import CompiledStep, compile
 from .custom import define_op
-from .draw import Drawing, GraphTooLargeError, GraphvizNotFoundError, draw, render
+from .draw import Drawing, GraphvizNotFoundError, draw, render
 from .explain import explain
 from .files import write_atomically
 from .functional import grad, hessian, hvp

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .draw import FORMATS, GraphTooLargeError, GraphvizNotFoundError, render
+from ._checks import GraphTooLargeError
+from .draw import FORMATS, GraphvizNotFoundError, render
 from .explain import explain
 from .formula import MAX_LENGTH, FormulaError, function_signatures, parse, parse_assignment
 from .stepper import stepper

@@ -12,6 +12,7 @@ from typing import Any
 
 import graphviz
 
+from ._checks import check_decimals, check_root, check_size
 from .chain import Backprop, local_derivatives
 from .files import write_atomically
 from .graph import topological_order
@@ -20,6 +21,8 @@ from .value import Value
 
 FORMATS = ("svg", "png", "pdf", "dot")
 MAX_NODES = 1000  # dot lays out 1000 values in a few seconds, 2000 in a minute
+_TOO_LARGE = ("Graphviz would take long to lay it out; draw a smaller graph (one sample's loss) "
+              "or pass a larger max_nodes")
 _MISSING_DOT = (
     "Graphviz's 'dot' program was not found: install the 'graphviz' package "
     "(apt-get install graphviz, brew install graphviz, dnf install graphviz). "
@@ -43,10 +46,6 @@ class GraphvizNotFoundError(RuntimeError):
 
     def __init__(self) -> None:
         super().__init__(_MISSING_DOT)
-
-
-class GraphTooLargeError(ValueError):
-    """The graph has more nodes than the drawing's limit."""
 
 
 class Drawing(graphviz.Digraph):  # type: ignore[misc]
@@ -105,15 +104,11 @@ class Options:
     color_by_grad: bool = False
     cluster_modules: bool = False
     parameters: tuple[Value, ...] = ()
-    max_nodes: int = MAX_NODES
 
     def __post_init__(self) -> None:
         if self.rankdir not in ("LR", "TB"):
             raise ValueError(f"rankdir must be 'LR' or 'TB', got {self.rankdir!r}")
-        if not isinstance(self.precision, int) or not 0 <= self.precision <= 17:
-            raise ValueError(f"precision must be an int from 0 to 17, got {self.precision!r}")
-        if not isinstance(self.max_nodes, int) or self.max_nodes < 1:
-            raise ValueError(f"max_nodes must be a positive int, got {self.max_nodes!r}")
+        check_decimals(self.precision, "precision")
 
 
 @dataclass
@@ -138,28 +133,18 @@ def draw(root: Value, precision: int = 4, rankdir: str = "LR", *,
     the op table; `cluster_modules` boxes nodes by the scopes they were made in. A graph of more
     than `max_nodes` Values raises GraphTooLargeError rather than keep Graphviz busy for long.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw() expects a Value, got {type(root).__name__}")
+    check_root(root, "draw()")
     options = Options(precision, rankdir, edge_derivatives, color_by_grad, cluster_modules,
-                      tuple(parameters), max_nodes)
+                      tuple(parameters))
+    check_size(root, max_nodes, _TOO_LARGE)
     order = topological_order(root)
-    _check_size(len(order), options.max_nodes)
     return _build(order, [node.grad for node in order], options)
 
 
 def draw_backprop(record: Backprop, options: Options) -> Drawing:
     """The drawing of a recorded backward pass: each box shows the grad the record computed."""
-    _check_size(len(record.nodes), options.max_nodes)
     return _build(list(record.nodes), [record.grad(i) for i in range(len(record.nodes))],
                   options)
-
-
-def _check_size(values: int, max_nodes: int) -> None:
-    if values > max_nodes:
-        raise GraphTooLargeError(
-            f"the graph has {values} values, more than max_nodes={max_nodes}: "
-            "Graphviz would take long to lay it out; draw a smaller graph (one sample's loss) "
-            "or pass a larger max_nodes")
 
 
 def _build(order: list[Value], grads: list[float], options: Options) -> Drawing:

@@ -9,12 +9,16 @@ import re
 from importlib import resources
 from pathlib import Path
 
+from ._checks import check_decimals, check_root, check_size
 from .chain import backprop
 from .draw import MAX_NODES, Options, draw_backprop, to_svg
 from .explain import Explanation
 from .files import write_atomically
 from .notation import Notation, format_number
 from .value import Value
+
+_TOO_LARGE = ("Graphviz would take long to lay it out, and nobody steps through so many nodes; "
+              "step through a smaller graph (one sample's loss) or pass a larger max_nodes")
 
 
 def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
@@ -25,19 +29,19 @@ def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
     The page shows the graph with every grad hidden; Previous, Next and Play (or the arrow keys
     and space) reveal the nodes in the order backward visits them, highlighting the current node
     and the consumers its gradient comes from, with its explanation line (numbers with
-    `decimals` decimals) beside the graph. The graph shows `precision` decimals.
+    `decimals` decimals) beside the graph. The graph shows `precision` decimals. A graph of
+    more than max_nodes Values raises GraphTooLargeError before any work.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"stepper() expects a Value, got {type(root).__name__}")
-    if not isinstance(decimals, int) or not 0 <= decimals <= 17:
-        raise ValueError(f"decimals must be an int from 0 to 17, got {decimals!r}")
+    check_root(root, "stepper()")
+    check_decimals(decimals)
     if not isinstance(delay_ms, int) or not 50 <= delay_ms <= 60_000:
         raise ValueError(f"delay_ms must be an int from 50 to 60000, got {delay_ms!r}")
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"the stepper writes an HTML page: give a path ending in .html, "
                          f"not {target.name!r}")
-    options = Options(precision, rankdir, cluster_modules=cluster_modules, max_nodes=max_nodes)
+    options = Options(precision, rankdir, cluster_modules=cluster_modules)
+    check_size(root, max_nodes, _TOO_LARGE)
     record = backprop(root)
     svg = to_svg(draw_backprop(record, options))
     told = Explanation(record, Notation(), decimals)
