@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,15 +16,23 @@ from typing import Any
 
 import graphviz
 
-from ._checks import check_decimals, check_root, check_size
+from ._checks import GraphTooLargeError, check_decimals, check_root, check_size
 from .chain import Backprop, local_derivatives
 from .files import write_atomically
 from .graph import topological_order
 from .notation import format_number
 from .value import Value
 
+if sys.platform == "linux":
+    import resource
+
 FORMATS = ("svg", "png", "pdf", "dot")
-MAX_NODES = 1000  # dot lays out 1000 values in a few seconds, 2000 in a minute
+MAX_NODES = 1000  # dot lays out a chain of 1000 values in a second
+# dot's time follows the edges that cross, not the count of values: 81 values where one input
+# feeds every step take 14 s, 101 such values more than 4 minutes. So every layout is stopped
+# after TIMEOUT seconds as well.
+TIMEOUT = 30.0
+MAX_TIMEOUT = 86_400.0  # a day
 _TOO_LARGE = ("Graphviz would take long to lay it out; draw a smaller graph (one sample's loss) "
               "or pass a larger max_nodes")
 _MISSING_DOT = (
@@ -49,16 +61,80 @@ class GraphvizNotFoundError(RuntimeError):
 
 
 class Drawing(graphviz.Digraph):  # type: ignore[misc]
-    """A graphviz.Digraph that Jupyter shows inline (its DOT text when `dot` is missing)."""
+    """A graphviz.Digraph whose layouts stop after `timeout` seconds; Jupyter shows it inline."""
+
+    timeout: float = TIMEOUT
+
+    def pipe(self, format: str | None = None, *, engine: str | None = None,
+             encoding: str | None = None) -> bytes | str:
+        """The drawing laid out by Graphviz in format (svg, png, pdf, ...), as bytes, or as text
+        in encoding; GraphTooLargeError if the layout takes more than `timeout` seconds."""
+        content = laid_out(self, format or self.format, engine or self.engine)
+        return content if encoding is None else content.decode(encoding)
 
     def _repr_mimebundle_(self, include: Iterable[str] | None = None,
                           exclude: Iterable[str] | None = None,
                           **kwargs: Any) -> dict[str, bytes | str]:
         try:
             bundle: dict[str, bytes | str] = super()._repr_mimebundle_(include, exclude, **kwargs)
-        except graphviz.ExecutableNotFound:
+        except GraphvizNotFoundError:
             return {"text/plain": _MISSING_DOT + "\n\n" + self.source}
+        except GraphTooLargeError as error:
+            return {"text/plain": str(error)}
         return bundle
+
+
+def laid_out(drawing: Drawing, fmt: str, engine: str = "dot") -> bytes:
+    """The drawing laid out by Graphviz's engine in format fmt, within drawing.timeout seconds
+    (GraphvizNotFoundError when `dot` is missing)."""
+    if fmt not in graphviz.FORMATS or engine not in graphviz.ENGINES:
+        raise ValueError(f"Graphviz has no format {fmt!r} or no layout engine {engine!r}")
+    command = ["dot", f"-K{engine}", f"-T{fmt}"]
+    return _run(command, drawing.source.encode(drawing.encoding), drawing.timeout)
+
+
+def _run(command: list[str], source: bytes, timeout: float) -> bytes:
+    """What Graphviz's command writes for source, stopping it (and all it started) after
+    timeout seconds or on any exception, a KeyboardInterrupt among them."""
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, start_new_session=True)
+    except FileNotFoundError:
+        raise GraphvizNotFoundError() from None
+    try:
+        _limit_cpu(process.pid, timeout)
+        output, errors = process.communicate(source, timeout=timeout)
+    except BaseException as error:
+        _stop(process)
+        if isinstance(error, subprocess.TimeoutExpired):
+            raise GraphTooLargeError(
+                f"Graphviz did not lay the graph out within timeout={timeout:g} seconds and was "
+                "stopped: draw a smaller graph (one sample's loss), allow more time with a "
+                "larger timeout, or use a faster layout engine: "
+                "draw(root).pipe(format='svg', engine='sfdp')") from None
+        raise
+    if process.returncode != 0:
+        raise graphviz.CalledProcessError(process.returncode, command, output, errors)
+    return output
+
+
+def _limit_cpu(pid: int, timeout: float) -> None:
+    """Have the kernel stop the process once it has used timeout seconds of processor time and
+    half a second more, in case this process dies without stopping it (Linux only)."""
+    if sys.platform == "linux":
+        seconds = math.ceil(timeout + 0.5)
+        with contextlib.suppress(OSError, ValueError):  # it has finished, or we may not
+            resource.prlimit(pid, resource.RLIMIT_CPU, (seconds, seconds + 1))
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill the process with everything it started, and wait for it."""
+    if sys.platform == "win32":
+        process.kill()
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # its own group: start_new_session
+    process.communicate()
 
 
 def _escape(text: str) -> str:
@@ -96,7 +172,7 @@ def grad_fill(grad: float, largest: float) -> str:
 
 @dataclass(frozen=True)
 class Options:
-    """What a drawing shows: how many decimals, which way it runs, and the optional layers."""
+    """What a drawing shows (decimals, direction, optional layers) and how long dot may take."""
 
     precision: int = 4
     rankdir: str = "LR"
@@ -104,11 +180,16 @@ class Options:
     color_by_grad: bool = False
     cluster_modules: bool = False
     parameters: tuple[Value, ...] = ()
+    timeout: float = TIMEOUT
 
     def __post_init__(self) -> None:
         if self.rankdir not in ("LR", "TB"):
             raise ValueError(f"rankdir must be 'LR' or 'TB', got {self.rankdir!r}")
         check_decimals(self.precision, "precision")
+        if (isinstance(self.timeout, bool) or not isinstance(self.timeout, int | float)
+                or not 0 < self.timeout <= MAX_TIMEOUT):
+            raise ValueError(f"timeout must be a positive number of seconds, at most "
+                             f"{MAX_TIMEOUT:g}, got {self.timeout!r}")
 
 
 @dataclass
@@ -123,7 +204,7 @@ class _Box:
 def draw(root: Value, precision: int = 4, rankdir: str = "LR", *,
          edge_derivatives: bool = False, color_by_grad: bool = False,
          cluster_modules: bool = False, parameters: Iterable[Value] = (),
-         max_nodes: int = MAX_NODES) -> Drawing:
+         max_nodes: int = MAX_NODES, timeout: float = TIMEOUT) -> Drawing:
     """The graph of root as a graphviz.Digraph, the same bytes for the same graph.
 
     Every Value is a box with its label, data and grad (`precision` decimals), every op a circle
@@ -131,11 +212,12 @@ def draw(root: Value, precision: int = 4, rankdir: str = "LR", *,
     inputs, unlabelled leaves as constants, the root as output), or by the sign and size of grad
     with `color_by_grad`. `edge_derivatives` writes d(child)/d(input) on each input edge, from
     the op table; `cluster_modules` boxes nodes by the scopes they were made in. A graph of more
-    than `max_nodes` Values raises GraphTooLargeError rather than keep Graphviz busy for long.
+    than `max_nodes` Values raises GraphTooLargeError at once, and so does a layout that takes
+    Graphviz more than `timeout` seconds (Graphviz is then stopped).
     """
     check_root(root, "draw()")
     options = Options(precision, rankdir, edge_derivatives, color_by_grad, cluster_modules,
-                      tuple(parameters))
+                      tuple(parameters), timeout)
     check_size(root, max_nodes, _TOO_LARGE)
     order = topological_order(root)
     return _build(order, [node.grad for node in order], options)
@@ -150,6 +232,7 @@ def draw_backprop(record: Backprop, options: Options) -> Drawing:
 def _build(order: list[Value], grads: list[float], options: Options) -> Drawing:
     dot = Drawing(graph_attr={"rankdir": options.rankdir},
                   node_attr={"fontname": "Helvetica"}, edge_attr={"fontname": "Helvetica"})
+    dot.timeout = options.timeout
     if options.color_by_grad:
         dot.attr(label=_GRAD_LEGEND, fontname="Helvetica", fontsize="10", labelloc="b")
     top = _Box("")
@@ -238,23 +321,11 @@ def _emit(graph: graphviz.Digraph, box: _Box, counter: list[int] | None = None) 
             _emit(cluster, inner, counter)
 
 
-def to_svg(drawing: graphviz.Digraph) -> str:
-    """The SVG text of a drawing (GraphvizNotFoundError when `dot` is missing)."""
-    return _pipe(drawing, "svg").decode("utf-8")
-
-
-def _pipe(drawing: graphviz.Digraph, fmt: str) -> bytes:
-    try:
-        content: bytes = drawing.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFoundError() from None
-    return content
-
-
 def render(root: Value, path: str | os.PathLike[str], precision: int = 4,
            rankdir: str = "LR", *, edge_derivatives: bool = False,
            color_by_grad: bool = False, cluster_modules: bool = False,
-           parameters: Iterable[Value] = (), max_nodes: int = MAX_NODES) -> Path:
+           parameters: Iterable[Value] = (), max_nodes: int = MAX_NODES,
+           timeout: float = TIMEOUT) -> Path:
     """Write the drawing of root to path; the suffix picks the format (.svg .png .pdf .dot).
 
     The options are draw()'s. Nothing is written unless the whole drawing is (see
@@ -269,8 +340,8 @@ def render(root: Value, path: str | os.PathLike[str], precision: int = 4,
         )
     dot = draw(root, precision, rankdir, edge_derivatives=edge_derivatives,
                color_by_grad=color_by_grad, cluster_modules=cluster_modules,
-               parameters=parameters, max_nodes=max_nodes)
-    content = dot.source.encode() if fmt == "dot" else _pipe(dot, fmt)
+               parameters=parameters, max_nodes=max_nodes, timeout=timeout)
+    content = dot.source.encode() if fmt == "dot" else laid_out(dot, fmt)
     write_atomically(target, fixed_dates(content) if fmt == "pdf" else content)
     return target
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ._checks import check_decimals, check_root, check_size
 from .chain import backprop
-from .draw import MAX_NODES, Options, draw_backprop, to_svg
+from .draw import MAX_NODES, TIMEOUT, Options, draw_backprop, laid_out
 from .explain import Explanation
 from .files import write_atomically
 from .notation import Notation, format_number
@@ -23,14 +23,14 @@ _TOO_LARGE = ("Graphviz would take long to lay it out, and nobody steps through 
 
 def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
             rankdir: str = "LR", *, decimals: int = 9, cluster_modules: bool = False,
-            delay_ms: int = 800, max_nodes: int = MAX_NODES) -> Path:
+            delay_ms: int = 800, max_nodes: int = MAX_NODES, timeout: float = TIMEOUT) -> Path:
     """Write one HTML page (no network, no external files) that steps through root's backward.
 
     The page shows the graph with every grad hidden; Previous, Next and Play (or the arrow keys
     and space) reveal the nodes in the order backward visits them, highlighting the current node
     and the consumers its gradient comes from, with its explanation line (numbers with
-    `decimals` decimals) beside the graph. The graph shows `precision` decimals. A graph of
-    more than max_nodes Values raises GraphTooLargeError before any work.
+    `decimals` decimals) beside the graph. The graph shows `precision` decimals. max_nodes and
+    timeout bound the work as in draw().
     """
     check_root(root, "stepper()")
     check_decimals(decimals)
@@ -40,10 +40,10 @@ def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
     if target.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"the stepper writes an HTML page: give a path ending in .html, "
                          f"not {target.name!r}")
-    options = Options(precision, rankdir, cluster_modules=cluster_modules)
+    options = Options(precision, rankdir, cluster_modules=cluster_modules, timeout=timeout)
     check_size(root, max_nodes, _TOO_LARGE)
     record = backprop(root)
-    svg = to_svg(draw_backprop(record, options))
+    svg = laid_out(draw_backprop(record, options), "svg").decode("utf-8")
     told = Explanation(record, Notation(), decimals)
     steps = [{"node": f"v{step.node}",
               "grad": "grad " + format_number(step.grad, precision, strip=False),

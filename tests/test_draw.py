@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import graphviz
@@ -237,12 +243,8 @@ def test_render_refuses_an_unknown_suffix(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def no_dot(*args: object, **kwargs: object) -> bytes:
-    raise graphviz.ExecutableNotFound(("dot",))
-
-
 def test_missing_dot_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     with pytest.raises(autograd.GraphvizNotFoundError, match="'graphviz' package"):
         autograd.render(seed_graph(), tmp_path / "g.svg")
     assert list(tmp_path.iterdir()) == []
@@ -256,9 +258,121 @@ def test_jupyter_shows_the_drawing_inline() -> None:
     assert isinstance(svg, str) and "<svg" in svg and "data &#45;12.0000" in svg
 
 
-def test_jupyter_shows_the_dot_text_when_dot_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+def test_jupyter_shows_the_dot_text_when_dot_is_missing(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     bundle = autograd.draw(seed_graph())._repr_mimebundle_()
     text = bundle["text/plain"]
     assert isinstance(text, str)
     assert "'graphviz' package" in text and "digraph {" in text
+
+
+# --- a layout that takes too long ---
+
+
+def one_input_feeding_every_step(steps: int = 100) -> Value:
+    """x · x · … · x: x feeds every step, so dot's edges cross and it needs minutes for 100."""
+    x = Value(0.3, label="x")
+    y = x
+    for _ in range(steps):
+        y = y * x
+    return y
+
+
+def dot_children() -> list[str]:
+    """This process's children still running Graphviz (or dead but not waited for)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # it ended while we looked
+        name = text[text.index("(") + 1:text.rindex(")")]
+        parent = int(text[text.rindex(")") + 2:].split()[1])
+        if parent == os.getpid() and name == "dot":
+            found.append(stat.parent.name)
+    return found
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
+                                reason="finds child processes through Linux's /proc")
+
+
+@needs_dot
+@needs_proc
+def test_a_layout_that_takes_too_long_is_stopped(tmp_path: Path) -> None:
+    start = time.monotonic()
+    with pytest.raises(autograd.GraphTooLargeError,
+                       match=r"within timeout=0.5 seconds and was stopped: draw a smaller graph"
+                             r".*engine='sfdp'"):
+        autograd.render(one_input_feeding_every_step(), tmp_path / "g.svg", timeout=0.5)
+    assert time.monotonic() - start < 10
+    assert dot_children() == []
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+@needs_proc
+def test_an_interrupt_stops_the_layout() -> None:
+    drawing = autograd.draw(one_input_feeding_every_step())
+    interrupt = threading.Timer(0.3, signal.pthread_kill,
+                                (threading.get_ident(), signal.SIGINT))
+    interrupt.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            drawing.pipe(format="svg")
+    finally:
+        interrupt.cancel()
+    assert dot_children() == []
+
+
+KILLED_WHILE_DRAWING = """
+import os, signal, sys, threading, time
+sys.path.insert(0, {tests!r})
+import autograd
+from test_draw import dot_children, one_input_feeding_every_step
+
+def kill_this_process_once_dot_runs():
+    while not dot_children():
+        time.sleep(0.01)
+    print(dot_children()[0], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+threading.Thread(target=kill_this_process_once_dot_runs).start()
+autograd.draw(one_input_feeding_every_step(), timeout=0.4).pipe(format="svg")
+"""
+
+
+@needs_dot
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="the kernel's processor-time limit is set through Linux's prlimit")
+def test_dot_stops_by_itself_when_python_is_killed() -> None:
+    script = KILLED_WHILE_DRAWING.format(tests=str(Path(__file__).parent))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60,
+                          check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    stat = Path(f"/proc/{int(done.stdout)}/stat")
+    deadline = time.monotonic() + 60  # it may use 0.4 + 0.5 s rounded up of processor time
+    while stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline, "dot outlived python"
+        time.sleep(0.05)
+
+
+@needs_dot
+def test_jupyter_shows_why_a_layout_was_stopped() -> None:
+    bundle = autograd.draw(one_input_feeding_every_step(), timeout=0.3)._repr_mimebundle_()
+    assert "within timeout=0.3 seconds and was stopped" in str(bundle["text/plain"])
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, math.nan, math.inf, 1e9, True, "1"])
+def test_the_timeout_is_a_positive_number_of_seconds(timeout: object) -> None:
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        autograd.draw(Value(1.0), timeout=timeout)  # type: ignore[arg-type]
+
+
+@needs_dot
+def test_a_failed_layout_says_what_graphviz_said() -> None:
+    drawing = autograd.draw(seed_graph())
+    drawing.body.append("  v0 -> \n")  # a syntax error
+    with pytest.raises(graphviz.CalledProcessError, match="syntax error"):
+        drawing.pipe(format="svg")
