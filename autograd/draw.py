@@ -17,6 +17,7 @@ from typing import Any
 import graphviz
 
 from ._checks import GraphTooLargeError, check_decimals, check_root, check_size
+from ._text import visible
 from .chain import Backprop, local_derivatives
 from .files import write_atomically
 from .graph import topological_order
@@ -138,9 +139,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _escape(text: str) -> str:
+    """text for a Graphviz record label: specials escaped, control characters shown as
+    escapes, and each newline a line break."""
+    text = visible(text)
     for special in "\\{}|<>\"":
         text = text.replace(special, "\\" + special)
-    return text
+    return text.replace("\n", "\\n")
 
 
 def roles(order: list[Value], parameters: Iterable[Value] = ()) -> list[str]:

@@ -8,8 +8,10 @@ import os
 import re
 from importlib import resources
 from pathlib import Path
+from xml.dom import minidom
 
 from ._checks import check_decimals, check_root, check_size
+from ._text import visible
 from .chain import backprop
 from .draw import MAX_NODES, TIMEOUT, Options, draw_backprop, laid_out
 from .explain import Explanation
@@ -43,22 +45,33 @@ def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
     options = Options(precision, rankdir, cluster_modules=cluster_modules, timeout=timeout)
     check_size(root, max_nodes, _TOO_LARGE)
     record = backprop(root)
-    svg = laid_out(draw_backprop(record, options), "svg").decode("utf-8")
+    svg = _marked_grads(laid_out(draw_backprop(record, options), "svg"))
     told = Explanation(record, Notation(), decimals)
     steps = [{"node": f"v{step.node}",
               "grad": "grad " + format_number(step.grad, precision, strip=False),
               "line": told.line(step),
               "consumers": sorted({f"v{term.consumer}" for term in step.terms})}
              for step in record.steps]
-    name = root.label or "the output"
+    name = visible(root.label) or "the output"
     page = _fill(resources.files(__package__).joinpath("stepper.html").read_text("utf-8"), {
         "TITLE": html.escape(f"Backward pass of {name}, step by step"),
-        "SVG": svg[svg.index("<svg"):],
+        "SVG": svg,
         "STEPS": json.dumps(steps, ensure_ascii=True).replace("<", "\\u003c"),
         "DELAY": str(delay_ms),
     })
     write_atomically(target, page.encode("utf-8"))
     return target
+
+
+def _marked_grads(svg: bytes) -> str:
+    """The svg element with class "grad" on each box's grad field (its last text), which the
+    page hides and reveals: found by place, as a label may start with "grad " too."""
+    document = minidom.parseString(svg)
+    for group in document.getElementsByTagName("g"):
+        if group.getAttribute("class") == "node" and group.getAttribute("id").startswith("v"):
+            group.getElementsByTagName("text")[-1].setAttribute("class", "grad")
+    element: str = document.getElementsByTagName("svg")[0].toxml()
+    return element
 
 
 def _fill(template: str, parts: dict[str, str]) -> str:

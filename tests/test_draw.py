@@ -12,13 +12,16 @@ import sys
 import threading
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import graphviz
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from networks import lecture_network, scoped_network, seed_graph
 
 import autograd
-from autograd import Value, scope
+from autograd import Domain, Op, Value, scope
 from autograd.draw import ROLE_FILLS, fixed_dates, grad_fill
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -376,3 +379,56 @@ def test_a_failed_layout_says_what_graphviz_said() -> None:
     drawing.body.append("  v0 -> \n")  # a syntax error
     with pytest.raises(graphviz.CalledProcessError, match="syntax error"):
         drawing.pipe(format="svg")
+
+
+# --- text that could break the outputs ---
+
+
+def test_control_characters_in_a_label_are_drawn_as_escapes() -> None:
+    x = Value(1.0, label="a\x00b\x1b[31m\tc\x85\ud800\uffff")
+    source = autograd.draw(x * 2.0).source
+    assert "a\\\\x00b\\\\x1b[31m\\\\tc\\\\x85\\\\ud800\\\\uffff" in source
+    unshown = "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"  # not \t: it indents DOT
+    assert not re.search(unshown, source)
+
+
+def test_a_newline_in_a_label_is_a_line_break() -> None:
+    x = Value(1.0, label="first line\nsecond line")
+    assert "{ first line\\nsecond line | data" in autograd.draw(x).source
+
+
+@needs_dot
+def test_a_newline_in_a_label_is_shown_on_two_lines() -> None:
+    x = Value(1.0, label="first line\nsecond line")
+    svg = ElementTree.fromstring(autograd.draw(x * 2.0).pipe(format="svg"))
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "first line" in texts and "second line" in texts
+
+
+def test_a_scope_name_with_a_control_character_is_refused() -> None:
+    for name in ("layer\x00", "a\nb", "\x1b[2J", "\x85"):
+        with pytest.raises(ValueError, match="a scope's name must not hold control characters"
+                           ), scope(name):
+            pass
+    with scope("fine"):
+        assert (Value(1.0) * 2.0).scopes == ("fine",)  # the failed scope left nothing open
+
+
+any_text = st.text(st.characters(exclude_categories=()), max_size=12)  # controls, surrogates
+names = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12).filter(
+    lambda name: "\ufffe" not in name and "\uffff" not in name)
+
+
+@needs_dot
+@settings(max_examples=25)
+@given(label=any_text, symbol=any_text.filter(bool), name=names)
+def test_any_label_symbol_and_scope_give_well_formed_svg(label: str, symbol: str,
+                                                         name: str) -> None:
+    braces_kept = symbol.replace("{", "{{").replace("}", "}}")
+    op = Op("shown", braces_kept, 1, lambda x: x, lambda x, out: (1.0,), (Domain(),))
+    x = Value(1.0, label=label)
+    with scope(name):
+        y = op(x) * 2.0
+    y.label = label
+    svg = autograd.draw(y, cluster_modules=True).pipe(format="svg")
+    ElementTree.fromstring(svg)  # a ParseError unless it is well-formed XML
