@@ -111,8 +111,8 @@ def _run(command: list[str], source: bytes, timeout: float) -> bytes:
             raise GraphTooLargeError(
                 f"Graphviz did not lay the graph out within timeout={timeout:g} seconds and was "
                 "stopped: draw a smaller graph (one sample's loss), allow more time with a "
-                "larger timeout, or use a faster layout engine: "
-                "draw(root).pipe(format='svg', engine='sfdp')") from None
+                "larger timeout (--timeout on the command line), or use a faster layout "
+                "engine: draw(root).pipe(format='svg', engine='sfdp')") from None
         raise
     if process.returncode != 0:
         raise graphviz.CalledProcessError(process.returncode, command, output, errors)
