@@ -1,11 +1,13 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
+from ._checks import GraphTooLargeError
 from .anomaly import skip_frames_from
 from .checking import GradcheckError, gradcheck
 from .compiler import CompiledStep, compile
 from .custom import define_op
-from .draw import Drawing, GraphTooLargeError, GraphvizNotFoundError, draw, render
+from .draw import Drawing, GraphvizNotFoundError, draw, render
 from .explain import explain
+from .files import write_atomically
 from .functional import grad, hessian, hvp
 from .graph import topological_order
 from .modes import detect_anomaly, grad_enabled, no_grad, scope
@@ -71,4 +73,5 @@ __all__ = [
     "stepper",
     "tanh",
     "topological_order",
+    "write_atomically",
 ]

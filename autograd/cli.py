@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .draw import FORMATS, GraphTooLargeError, GraphvizNotFoundError, render
+from ._checks import GraphTooLargeError
+from .draw import FORMATS, MAX_TIMEOUT, TIMEOUT, GraphvizNotFoundError, render
 from .explain import explain
 from .formula import MAX_LENGTH, FormulaError, function_signatures, parse, parse_assignment
 from .stepper import stepper
@@ -51,10 +52,23 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="FILE", type=Path,
                         help="draw the graph to FILE (.svg .png .pdf .dot), or write the "
                              "backward stepper page (.html .htm)")
+    parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=TIMEOUT,
+                        help=f"stop Graphviz after SECONDS (default {TIMEOUT:g})")
     parser.add_argument("--explain", action="store_true",
                         help="tell the backward pass step by step")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds above 0 and at most {MAX_TIMEOUT:g}, got {text!r}")
+    return seconds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,7 +102,7 @@ def _run(argv: list[str]) -> int:
     root, leaves = formula.evaluate(values)
     root.backward()
     if output is not None:
-        _write(root, output)
+        _write(root, output, args.timeout)
     print(_report(root, leaves, args.json, explain(root) if args.explain else None), end="")
     return 0
 
@@ -118,12 +132,12 @@ def _check_output(output: Path) -> None:
                          f"{str(folder)[:60]!r}")
 
 
-def _write(root: Value, output: Path) -> None:
+def _write(root: Value, output: Path, timeout: float) -> None:
     try:
         if output.suffix.lower() in PAGE_SUFFIXES:
-            stepper(root, output)
+            stepper(root, output, timeout=timeout)
         else:
-            render(root, output, edge_derivatives=True)
+            render(root, output, edge_derivatives=True, timeout=timeout)
     except OSError as e:
         raise OSError(f"cannot write {str(output)[:60]!r}: {e.strerror or e}") from None
 

@@ -23,6 +23,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from ._checks import check_root
 from .graph import topological_order
 from .symbolic import SUM, Namespace, Operand, Symbol, code_of
 from .value import Value
@@ -80,8 +81,7 @@ def _as_float(x: object, i: int) -> float:
 
 def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = ()) -> CompiledStep:
     """Compile root's graph to Python giving root's value and its gradient for each input."""
-    if not isinstance(root, Value):
-        raise TypeError(f"compile() expects a Value as root, got {type(root).__name__}")
+    check_root(root, "compile()")
     inputs = _checked_inputs(inputs)
     aux = _checked_aux(aux)
     order = topological_order(root)

@@ -7,6 +7,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._text import check_printable
 from .ops import OPS, Domain, Op
 from .value import Value
 
@@ -34,8 +35,10 @@ def define_op(name: str, forward: Callable[..., float], derivatives: Callable[..
         inputs = "x, out" if arity == 1 else "a, b, out"
         raise ValueError(f"define_op({name!r}): derivatives takes {rule_arity} argument(s); "
                          f"it must take the {arity} input(s) and the output: ({inputs})")
-    if symbol is not None and not (isinstance(symbol, str) and symbol):
-        raise TypeError(f"define_op({name!r}): symbol must be a non-empty str, got {symbol!r}")
+    if symbol is not None:
+        if not (isinstance(symbol, str) and symbol):
+            raise TypeError(f"define_op({name!r}): symbol must be a non-empty str, got {symbol!r}")
+        check_printable(symbol, f"define_op({name!r}): the symbol")
     shown = (symbol or name).replace("{", "{{").replace("}", "}}")
     op = Op(name, shown, arity, _checked_forward(name, forward),
             _checked_derivatives(name, arity, derivatives), _domains(name, arity, domains))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
-import uuid
+import signal
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,13 +16,26 @@ from typing import Any
 
 import graphviz
 
+from ._checks import GraphTooLargeError, check_decimals, check_root, check_size
+from ._text import visible
 from .chain import Backprop, local_derivatives
+from .files import write_atomically
 from .graph import topological_order
 from .notation import format_number
 from .value import Value
 
+if sys.platform == "linux":
+    import resource
+
 FORMATS = ("svg", "png", "pdf", "dot")
-MAX_NODES = 1000  # dot lays out 1000 values in a few seconds, 2000 in a minute
+MAX_NODES = 1000  # dot lays out a chain of 1000 values in a second
+# dot's time follows the edges that cross, not the count of values: 81 values where one input
+# feeds every step take 14 s, 101 such values more than 4 minutes. So every layout is stopped
+# after TIMEOUT seconds as well.
+TIMEOUT = 30.0
+MAX_TIMEOUT = 86_400.0  # a day
+_TOO_LARGE = ("Graphviz would take long to lay it out; draw a smaller graph (one sample's loss) "
+              "or pass a larger max_nodes")
 _MISSING_DOT = (
     "Graphviz's 'dot' program was not found: install the 'graphviz' package "
     "(apt-get install graphviz, brew install graphviz, dnf install graphviz). "
@@ -45,27 +61,90 @@ class GraphvizNotFoundError(RuntimeError):
         super().__init__(_MISSING_DOT)
 
 
-class GraphTooLargeError(ValueError):
-    """The graph has more nodes than the drawing's limit."""
-
-
 class Drawing(graphviz.Digraph):  # type: ignore[misc]
-    """A graphviz.Digraph that Jupyter shows inline (its DOT text when `dot` is missing)."""
+    """A graphviz.Digraph whose layouts stop after `timeout` seconds; Jupyter shows it inline."""
+
+    timeout: float = TIMEOUT
+
+    def pipe(self, format: str | None = None, *, engine: str | None = None,
+             encoding: str | None = None) -> bytes | str:
+        """The drawing laid out by Graphviz in format (svg, png, pdf, ...), as bytes, or as text
+        in encoding; GraphTooLargeError if the layout takes more than `timeout` seconds."""
+        content = laid_out(self, format or self.format, engine or self.engine)
+        return content if encoding is None else content.decode(encoding)
 
     def _repr_mimebundle_(self, include: Iterable[str] | None = None,
                           exclude: Iterable[str] | None = None,
                           **kwargs: Any) -> dict[str, bytes | str]:
         try:
             bundle: dict[str, bytes | str] = super()._repr_mimebundle_(include, exclude, **kwargs)
-        except graphviz.ExecutableNotFound:
+        except GraphvizNotFoundError:
             return {"text/plain": _MISSING_DOT + "\n\n" + self.source}
+        except GraphTooLargeError as error:
+            return {"text/plain": str(error)}
         return bundle
 
 
+def laid_out(drawing: Drawing, fmt: str, engine: str = "dot") -> bytes:
+    """The drawing laid out by Graphviz's engine in format fmt, within drawing.timeout seconds
+    (GraphvizNotFoundError when `dot` is missing)."""
+    if fmt not in graphviz.FORMATS or engine not in graphviz.ENGINES:
+        raise ValueError(f"Graphviz has no format {fmt!r} or no layout engine {engine!r}")
+    command = ["dot", f"-K{engine}", f"-T{fmt}"]
+    return _run(command, drawing.source.encode(drawing.encoding), drawing.timeout)
+
+
+def _run(command: list[str], source: bytes, timeout: float) -> bytes:
+    """What Graphviz's command writes for source, stopping it (and all it started) after
+    timeout seconds or on any exception, a KeyboardInterrupt among them."""
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, start_new_session=True)
+    except FileNotFoundError:
+        raise GraphvizNotFoundError() from None
+    try:
+        _limit_cpu(process.pid, timeout)
+        output, errors = process.communicate(source, timeout=timeout)
+    except BaseException as error:
+        _stop(process)
+        if isinstance(error, subprocess.TimeoutExpired):
+            raise GraphTooLargeError(
+                f"Graphviz did not lay the graph out within timeout={timeout:g} seconds and was "
+                "stopped: draw a smaller graph (one sample's loss), allow more time with a "
+                "larger timeout (--timeout on the command line), or use a faster layout "
+                "engine: draw(root).pipe(format='svg', engine='sfdp')") from None
+        raise
+    if process.returncode != 0:
+        raise graphviz.CalledProcessError(process.returncode, command, output, errors)
+    return output
+
+
+def _limit_cpu(pid: int, timeout: float) -> None:
+    """Have the kernel stop the process once it has used timeout seconds of processor time and
+    half a second more, in case this process dies without stopping it (Linux only)."""
+    if sys.platform == "linux":
+        seconds = math.ceil(timeout + 0.5)
+        with contextlib.suppress(OSError, ValueError):  # it has finished, or we may not
+            resource.prlimit(pid, resource.RLIMIT_CPU, (seconds, seconds + 1))
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill the process with everything it started, and wait for it."""
+    if sys.platform == "win32":
+        process.kill()
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # its own group: start_new_session
+    process.communicate()
+
+
 def _escape(text: str) -> str:
+    """text for a Graphviz record label: specials escaped, control characters shown as
+    escapes, and each newline a line break."""
+    text = visible(text)
     for special in "\\{}|<>\"":
         text = text.replace(special, "\\" + special)
-    return text
+    return text.replace("\n", "\\n")
 
 
 def roles(order: list[Value], parameters: Iterable[Value] = ()) -> list[str]:
@@ -97,7 +176,7 @@ def grad_fill(grad: float, largest: float) -> str:
 
 @dataclass(frozen=True)
 class Options:
-    """What a drawing shows: how many decimals, which way it runs, and the optional layers."""
+    """What a drawing shows (decimals, direction, optional layers) and how long dot may take."""
 
     precision: int = 4
     rankdir: str = "LR"
@@ -105,15 +184,16 @@ class Options:
     color_by_grad: bool = False
     cluster_modules: bool = False
     parameters: tuple[Value, ...] = ()
-    max_nodes: int = MAX_NODES
+    timeout: float = TIMEOUT
 
     def __post_init__(self) -> None:
         if self.rankdir not in ("LR", "TB"):
             raise ValueError(f"rankdir must be 'LR' or 'TB', got {self.rankdir!r}")
-        if not isinstance(self.precision, int) or not 0 <= self.precision <= 17:
-            raise ValueError(f"precision must be an int from 0 to 17, got {self.precision!r}")
-        if not isinstance(self.max_nodes, int) or self.max_nodes < 1:
-            raise ValueError(f"max_nodes must be a positive int, got {self.max_nodes!r}")
+        check_decimals(self.precision, "precision")
+        if (isinstance(self.timeout, bool) or not isinstance(self.timeout, int | float)
+                or not 0 < self.timeout <= MAX_TIMEOUT):
+            raise ValueError(f"timeout must be a positive number of seconds, at most "
+                             f"{MAX_TIMEOUT:g}, got {self.timeout!r}")
 
 
 @dataclass
@@ -128,7 +208,7 @@ class _Box:
 def draw(root: Value, precision: int = 4, rankdir: str = "LR", *,
          edge_derivatives: bool = False, color_by_grad: bool = False,
          cluster_modules: bool = False, parameters: Iterable[Value] = (),
-         max_nodes: int = MAX_NODES) -> Drawing:
+         max_nodes: int = MAX_NODES, timeout: float = TIMEOUT) -> Drawing:
     """The graph of root as a graphviz.Digraph, the same bytes for the same graph.
 
     Every Value is a box with its label, data and grad (`precision` decimals), every op a circle
@@ -136,35 +216,27 @@ def draw(root: Value, precision: int = 4, rankdir: str = "LR", *,
     inputs, unlabelled leaves as constants, the root as output), or by the sign and size of grad
     with `color_by_grad`. `edge_derivatives` writes d(child)/d(input) on each input edge, from
     the op table; `cluster_modules` boxes nodes by the scopes they were made in. A graph of more
-    than `max_nodes` Values raises GraphTooLargeError rather than keep Graphviz busy for long.
+    than `max_nodes` Values raises GraphTooLargeError at once, and so does a layout that takes
+    Graphviz more than `timeout` seconds (Graphviz is then stopped).
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw() expects a Value, got {type(root).__name__}")
+    check_root(root, "draw()")
     options = Options(precision, rankdir, edge_derivatives, color_by_grad, cluster_modules,
-                      tuple(parameters), max_nodes)
+                      tuple(parameters), timeout)
+    check_size(root, max_nodes, _TOO_LARGE)
     order = topological_order(root)
-    _check_size(len(order), options.max_nodes)
     return _build(order, [node.grad for node in order], options)
 
 
 def draw_backprop(record: Backprop, options: Options) -> Drawing:
     """The drawing of a recorded backward pass: each box shows the grad the record computed."""
-    _check_size(len(record.nodes), options.max_nodes)
     return _build(list(record.nodes), [record.grad(i) for i in range(len(record.nodes))],
                   options)
-
-
-def _check_size(values: int, max_nodes: int) -> None:
-    if values > max_nodes:
-        raise GraphTooLargeError(
-            f"the graph has {values} values, more than max_nodes={max_nodes}: "
-            "Graphviz would take long to lay it out; draw a smaller graph (one sample's loss) "
-            "or pass a larger max_nodes")
 
 
 def _build(order: list[Value], grads: list[float], options: Options) -> Drawing:
     dot = Drawing(graph_attr={"rankdir": options.rankdir},
                   node_attr={"fontname": "Helvetica"}, edge_attr={"fontname": "Helvetica"})
+    dot.timeout = options.timeout
     if options.color_by_grad:
         dot.attr(label=_GRAD_LEGEND, fontname="Helvetica", fontsize="10", labelloc="b")
     top = _Box("")
@@ -253,26 +325,15 @@ def _emit(graph: graphviz.Digraph, box: _Box, counter: list[int] | None = None) 
             _emit(cluster, inner, counter)
 
 
-def to_svg(drawing: graphviz.Digraph) -> str:
-    """The SVG text of a drawing (GraphvizNotFoundError when `dot` is missing)."""
-    return _pipe(drawing, "svg").decode("utf-8")
-
-
-def _pipe(drawing: graphviz.Digraph, fmt: str) -> bytes:
-    try:
-        content: bytes = drawing.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFoundError() from None
-    return content
-
-
 def render(root: Value, path: str | os.PathLike[str], precision: int = 4,
            rankdir: str = "LR", *, edge_derivatives: bool = False,
            color_by_grad: bool = False, cluster_modules: bool = False,
-           parameters: Iterable[Value] = (), max_nodes: int = MAX_NODES) -> Path:
+           parameters: Iterable[Value] = (), max_nodes: int = MAX_NODES,
+           timeout: float = TIMEOUT) -> Path:
     """Write the drawing of root to path; the suffix picks the format (.svg .png .pdf .dot).
 
-    The options are draw()'s. Nothing is written unless the whole drawing is.
+    The options are draw()'s. Nothing is written unless the whole drawing is (see
+    write_atomically).
     """
     target = Path(path)
     fmt = target.suffix.lower().lstrip(".")
@@ -283,8 +344,8 @@ def render(root: Value, path: str | os.PathLike[str], precision: int = 4,
         )
     dot = draw(root, precision, rankdir, edge_derivatives=edge_derivatives,
                color_by_grad=color_by_grad, cluster_modules=cluster_modules,
-               parameters=parameters, max_nodes=max_nodes)
-    content = dot.source.encode() if fmt == "dot" else _pipe(dot, fmt)
+               parameters=parameters, max_nodes=max_nodes, timeout=timeout)
+    content = dot.source.encode() if fmt == "dot" else laid_out(dot, fmt)
     write_atomically(target, fixed_dates(content) if fmt == "pdf" else content)
     return target
 
@@ -297,20 +358,3 @@ def fixed_dates(pdf: bytes) -> bytes:
         return b"/" + date[1] + b" (D:" + FIXED_DATE + zone + b")"
 
     return _PDF_DATE.sub(fixed, pdf)
-
-
-def write_atomically(target: Path, content: bytes) -> None:
-    """Write content to target through a temporary file beside it, so target is whole or
-    untouched; a new file gets the usual mode (0o666 less the umask)."""
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o666)  # the kernel applies the umask, as to any new file
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from ._checks import check_decimals, check_root, check_size
 from .chain import Backprop, Step, backprop, cut_nodes, depending_on, derivatives_along
 from .notation import LatexNotation, Name, Notation, node_names
 from .value import Value
 
 STYLES = ("text", "markdown", "latex")
+MAX_NODES = 10_000  # a line per node: ten thousand lines take seconds to write, none to read
+_TOO_LARGE = ("its explanation would take long to write and be too long to read; explain a "
+              "smaller graph (one sample's loss) or pass a larger max_nodes")
 
 
 class Explanation:
@@ -66,15 +70,17 @@ class Explanation:
 
 
 def explain(root: Value, wrt: Value | None = None, style: str = "text",
-            decimals: int = 9) -> str:
+            decimals: int = 9, *, max_nodes: int = MAX_NODES) -> str:
     """The backward pass of root, one line per node in the order backward visits them.
 
     Each line gives the node's gradient as the sum over its consumers of upstream gradient times
     local derivative (from the op table), first in symbols, then in numbers. With wrt, only the
     steps leading to wrt, and last the whole chain through the labelled nodes on its way.
-    style is "text", "markdown" (a table) or "latex" (an align* block).
+    style is "text", "markdown" (a table) or "latex" (an align* block). A graph of more than
+    max_nodes Values raises GraphTooLargeError before any work.
     """
     _check(root, wrt, style, decimals)
+    check_size(root, max_nodes, _TOO_LARGE)
     record = backprop(root)
     notation = LatexNotation() if style == "latex" else Notation()
     told = Explanation(record, notation, decimals)
@@ -99,14 +105,12 @@ def explain(root: Value, wrt: Value | None = None, style: str = "text",
 
 
 def _check(root: Value, wrt: Value | None, style: str, decimals: int) -> None:
-    if not isinstance(root, Value):
-        raise TypeError(f"explain() expects a Value, got {type(root).__name__}")
+    check_root(root, "explain()")
     if wrt is not None and not isinstance(wrt, Value):
         raise TypeError(f"wrt must be a Value or None, got {type(wrt).__name__}")
     if style not in STYLES:
         raise ValueError(f"style must be one of {', '.join(map(repr, STYLES))}, got {style!r}")
-    if not isinstance(decimals, int) or not 0 <= decimals <= 17:
-        raise ValueError(f"decimals must be an int from 0 to 17, got {decimals!r}")
+    check_decimals(decimals)
 
 
 def _unrelated(told: Explanation, wrt: Name, style: str) -> str:

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import NamedTuple
 
+from ._text import check_printable
+
 
 class NodeInfo(NamedTuple):
     """What a mode records about where a node was made: the scopes open around it, the place."""
@@ -77,7 +79,10 @@ def no_grad() -> Iterator[None]:
 
 
 class scope:  # noqa: N801 - used as a function: `with scope("layers.0"):`
-    """Nodes made inside carry this name (after those of enclosing scopes), for drawings."""
+    """Nodes made inside carry this name (after those of enclosing scopes), for drawings.
+
+    A name holding a control character (a newline among them) is refused on entering.
+    """
 
     __slots__ = ("_modes", "_name", "_outer")
 
@@ -92,14 +97,16 @@ class scope:  # noqa: N801 - used as a function: `with scope("layers.0"):`
         if self._modes is not None:
             raise RuntimeError(f"scope({self._name!r}) is already open: make a new scope "
                                "object for each `with`")
-        modes = self._modes = _per_thread.modes
-        outer = self._outer = modes.info
+        modes = _per_thread.modes
+        outer = modes.info
         key = (outer, self._name)
         info = modes.scope_infos.get(key)
-        if info is None:
+        if info is None:  # the name is checked here, once, so that an nn step pays nothing
+            check_printable(self._name, "a scope's name")
             if len(modes.scope_infos) > 100_000:
                 modes.scope_infos.clear()
             info = modes.scope_infos[key] = NodeInfo((*(outer.scopes if outer else ()), key[1]))
+        self._modes, self._outer = modes, outer
         modes.info = info
         _count_open(1)
 

@@ -8,52 +8,70 @@ import os
 import re
 from importlib import resources
 from pathlib import Path
+from xml.dom import minidom
 
+from ._checks import check_decimals, check_root, check_size
+from ._text import visible
 from .chain import backprop
-from .draw import MAX_NODES, Options, draw_backprop, to_svg, write_atomically
+from .draw import MAX_NODES, TIMEOUT, Options, draw_backprop, laid_out
 from .explain import Explanation
+from .files import write_atomically
 from .notation import Notation, format_number
 from .value import Value
+
+_TOO_LARGE = ("Graphviz would take long to lay it out, and nobody steps through so many nodes; "
+              "step through a smaller graph (one sample's loss) or pass a larger max_nodes")
 
 
 def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
             rankdir: str = "LR", *, decimals: int = 9, cluster_modules: bool = False,
-            delay_ms: int = 800, max_nodes: int = MAX_NODES) -> Path:
+            delay_ms: int = 800, max_nodes: int = MAX_NODES, timeout: float = TIMEOUT) -> Path:
     """Write one HTML page (no network, no external files) that steps through root's backward.
 
     The page shows the graph with every grad hidden; Previous, Next and Play (or the arrow keys
     and space) reveal the nodes in the order backward visits them, highlighting the current node
     and the consumers its gradient comes from, with its explanation line (numbers with
-    `decimals` decimals) beside the graph. The graph shows `precision` decimals.
+    `decimals` decimals) beside the graph. The graph shows `precision` decimals. max_nodes and
+    timeout bound the work as in draw().
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"stepper() expects a Value, got {type(root).__name__}")
-    if not isinstance(decimals, int) or not 0 <= decimals <= 17:
-        raise ValueError(f"decimals must be an int from 0 to 17, got {decimals!r}")
+    check_root(root, "stepper()")
+    check_decimals(decimals)
     if not isinstance(delay_ms, int) or not 50 <= delay_ms <= 60_000:
         raise ValueError(f"delay_ms must be an int from 50 to 60000, got {delay_ms!r}")
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"the stepper writes an HTML page: give a path ending in .html, "
                          f"not {target.name!r}")
-    options = Options(precision, rankdir, cluster_modules=cluster_modules, max_nodes=max_nodes)
+    options = Options(precision, rankdir, cluster_modules=cluster_modules, timeout=timeout)
+    check_size(root, max_nodes, _TOO_LARGE)
     record = backprop(root)
-    svg = to_svg(draw_backprop(record, options))
+    svg = _marked_grads(laid_out(draw_backprop(record, options), "svg"))
     told = Explanation(record, Notation(), decimals)
     steps = [{"node": f"v{step.node}",
               "grad": "grad " + format_number(step.grad, precision, strip=False),
               "line": told.line(step),
               "consumers": sorted({f"v{term.consumer}" for term in step.terms})}
              for step in record.steps]
-    name = root.label or "the output"
+    name = visible(root.label) or "the output"
     page = _fill(resources.files(__package__).joinpath("stepper.html").read_text("utf-8"), {
         "TITLE": html.escape(f"Backward pass of {name}, step by step"),
-        "SVG": svg[svg.index("<svg"):],
+        "SVG": svg,
         "STEPS": json.dumps(steps, ensure_ascii=True).replace("<", "\\u003c"),
         "DELAY": str(delay_ms),
     })
     write_atomically(target, page.encode("utf-8"))
     return target
+
+
+def _marked_grads(svg: bytes) -> str:
+    """The svg element with class "grad" on each box's grad field (its last text), which the
+    page hides and reveals: found by place, as a label may start with "grad " too."""
+    document = minidom.parseString(svg)
+    for group in document.getElementsByTagName("g"):
+        if group.getAttribute("class") == "node" and group.getAttribute("id").startswith("v"):
+            group.getElementsByTagName("text")[-1].setAttribute("class", "grad")
+    element: str = document.getElementsByTagName("svg")[0].toxml()
+    return element
 
 
 def _fill(template: str, parts: dict[str, str]) -> str:

@@ -1,7 +1,7 @@
 """Saving a model as JSON (its architecture and weights) and loading it back; never pickle.
 
-The file is written to a temporary file beside the target and renamed over it, so a crash
-leaves either the old file or the new one, never half of one.
+The file is written with autograd.write_atomically, so a crash leaves either the old file or
+the new one, never half of one, and a replaced file keeps its mode.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import itertools
 import json
 import math
 import os
-import uuid
 from pathlib import Path
 from typing import Any
+
+from autograd import write_atomically
 
 from .module import MLP, Layer, Module, Neuron
 
@@ -33,7 +34,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> Path:
     document = {"format": FORMAT, "version": VERSION, "module": kind,
                 "config": model.config(), "state": state}
     target = Path(path)
-    _write_atomically(target, json.dumps(document, indent=1).encode() + b"\n")
+    write_atomically(target, json.dumps(document, indent=1).encode() + b"\n")
     return target
 
 
@@ -101,18 +102,3 @@ def _parameter_count(config: dict[str, Any]) -> int | None:
         return None
     bias = 1 if config.get("bias", True) else 0
     return sum(n_out * (n_in + bias) for n_in, n_out in itertools.pairwise(ints))
-
-
-def _write_atomically(target: Path, content: bytes) -> None:
-    # os.open applies the umask to 0o666, as an ordinary new file gets (mkstemp would give 0o600)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

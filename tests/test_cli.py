@@ -140,6 +140,25 @@ def test_a_graph_too_large_to_draw(tmp_path: Path, capsys: pytest.CaptureFixture
     assert list(tmp_path.iterdir()) == []
 
 
+@needs_dot
+def test_a_layout_that_takes_too_long_is_stopped(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    formula = "tanh(" * 60 + "x" + ")+x" * 60  # x feeds every level: dot would take minutes
+    args = [formula, "x=0.3", "-o", str(tmp_path / "g.svg"), "--timeout", "0.5"]
+    status, out, err = run(args, capsys)
+    assert (status, out) == (2, "")
+    assert err.count("\n") == 1 and "within timeout=0.5 seconds and was stopped" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan", "inf", "1e9", "soon"])
+def test_the_timeout_is_checked(seconds: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run([*SEED, "--timeout", seconds], capsys)
+    assert (status, out) == (2, "")
+    assert f"--timeout: expected a number of seconds above 0 and at most 86400, got " \
+           f"'{seconds}'" in err
+
+
 def test_missing_dot_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))

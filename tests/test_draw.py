@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import graphviz
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from networks import lecture_network, scoped_network, seed_graph
 
 import autograd
-from autograd import Value, scope
-from autograd.draw import ROLE_FILLS, fixed_dates, grad_fill, write_atomically
+from autograd import Domain, Op, Value, scope
+from autograd.draw import ROLE_FILLS, fixed_dates, grad_fill
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CHAINRULE_UPDATE_GOLDEN") == "1"
@@ -151,7 +160,7 @@ def test_a_graph_over_the_limit_is_refused_at_once() -> None:
     x = Value(1.0)
     for _ in range(50):
         x = x * 1.5
-    with pytest.raises(autograd.GraphTooLargeError, match="101 values, more than max_nodes=100"):
+    with pytest.raises(autograd.GraphTooLargeError, match="more than max_nodes=100 values"):
         autograd.draw(x, max_nodes=100)
     assert "shape=record" in autograd.draw(x, max_nodes=101).source
 
@@ -225,59 +234,6 @@ def test_a_pdf_date_becomes_the_fixed_date_in_as_many_bytes() -> None:
         b"<< /CreationDate (D:19700101000000+00'00') /ModDate (D:19700101000000Z) >>")
 
 
-def test_writing_leaves_the_umask_alone_and_syncs(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    synced: list[int] = []
-    real_fsync = os.fsync
-
-    def fsync(fd: int) -> None:
-        synced.append(fd)
-        real_fsync(fd)
-
-    def umask(mask: int) -> int:
-        raise AssertionError("the process umask was changed")  # racy with other threads
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "umask", umask)
-    write_atomically(tmp_path / "g.dot", b"digraph {}")
-    assert (tmp_path / "g.dot").read_bytes() == b"digraph {}" and len(synced) == 1
-
-
-def test_a_new_file_gets_the_usual_mode(tmp_path: Path) -> None:
-    before = os.umask(0o027)
-    try:
-        write_atomically(tmp_path / "g.dot", b"digraph {}")
-    finally:
-        os.umask(before)
-    assert (tmp_path / "g.dot").stat().st_mode & 0o777 == 0o640
-
-
-@pytest.mark.parametrize("failing", ["fsync", "replace"])
-def test_a_failed_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              failing: str) -> None:
-    opened: list[int] = []
-    real_open = os.open
-
-    def open_(path: str, flags: int, mode: int = 0o777) -> int:
-        opened.append(real_open(path, flags, mode))
-        return opened[-1]
-
-    def fail(*args: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    (tmp_path / "g.dot").write_bytes(b"old")
-    monkeypatch.setattr(os, "open", open_)
-    monkeypatch.setattr(os, failing, fail)
-    with pytest.raises(OSError, match="No space left"):
-        write_atomically(tmp_path / "g.dot", b"new")
-    monkeypatch.undo()
-    assert [p.name for p in tmp_path.iterdir()] == ["g.dot"]
-    assert (tmp_path / "g.dot").read_bytes() == b"old"
-    assert len(opened) == 1
-    with pytest.raises(OSError):
-        os.fstat(opened[0])  # closed
-
-
 def _lecture_drawing_root() -> Value:
     error, _ = lecture_network()
     error.backward()
@@ -290,12 +246,8 @@ def test_render_refuses_an_unknown_suffix(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def no_dot(*args: object, **kwargs: object) -> bytes:
-    raise graphviz.ExecutableNotFound(("dot",))
-
-
 def test_missing_dot_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     with pytest.raises(autograd.GraphvizNotFoundError, match="'graphviz' package"):
         autograd.render(seed_graph(), tmp_path / "g.svg")
     assert list(tmp_path.iterdir()) == []
@@ -309,9 +261,174 @@ def test_jupyter_shows_the_drawing_inline() -> None:
     assert isinstance(svg, str) and "<svg" in svg and "data &#45;12.0000" in svg
 
 
-def test_jupyter_shows_the_dot_text_when_dot_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+def test_jupyter_shows_the_dot_text_when_dot_is_missing(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     bundle = autograd.draw(seed_graph())._repr_mimebundle_()
     text = bundle["text/plain"]
     assert isinstance(text, str)
     assert "'graphviz' package" in text and "digraph {" in text
+
+
+# --- a layout that takes too long ---
+
+
+def one_input_feeding_every_step(steps: int = 100) -> Value:
+    """x · x · … · x: x feeds every step, so dot's edges cross and it needs minutes for 100."""
+    x = Value(0.3, label="x")
+    y = x
+    for _ in range(steps):
+        y = y * x
+    return y
+
+
+def dot_children() -> list[str]:
+    """This process's children still running Graphviz (or dead but not waited for)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # it ended while we looked
+        name = text[text.index("(") + 1:text.rindex(")")]
+        parent = int(text[text.rindex(")") + 2:].split()[1])
+        if parent == os.getpid() and name == "dot":
+            found.append(stat.parent.name)
+    return found
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
+                                reason="finds child processes through Linux's /proc")
+
+
+@needs_dot
+@needs_proc
+def test_a_layout_that_takes_too_long_is_stopped(tmp_path: Path) -> None:
+    start = time.monotonic()
+    with pytest.raises(autograd.GraphTooLargeError,
+                       match=r"within timeout=0.5 seconds and was stopped: draw a smaller graph"
+                             r".*engine='sfdp'"):
+        autograd.render(one_input_feeding_every_step(), tmp_path / "g.svg", timeout=0.5)
+    assert time.monotonic() - start < 10
+    assert dot_children() == []
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+@needs_proc
+def test_an_interrupt_stops_the_layout() -> None:
+    drawing = autograd.draw(one_input_feeding_every_step())
+    interrupt = threading.Timer(0.3, signal.pthread_kill,
+                                (threading.get_ident(), signal.SIGINT))
+    interrupt.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            drawing.pipe(format="svg")
+    finally:
+        interrupt.cancel()
+    assert dot_children() == []
+
+
+KILLED_WHILE_DRAWING = """
+import os, signal, sys, threading, time
+sys.path.insert(0, {tests!r})
+import autograd
+from test_draw import dot_children, one_input_feeding_every_step
+
+def kill_this_process_once_dot_runs():
+    while not dot_children():
+        time.sleep(0.01)
+    print(dot_children()[0], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+threading.Thread(target=kill_this_process_once_dot_runs).start()
+autograd.draw(one_input_feeding_every_step(), timeout=0.4).pipe(format="svg")
+"""
+
+
+@needs_dot
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="the kernel's processor-time limit is set through Linux's prlimit")
+def test_dot_stops_by_itself_when_python_is_killed() -> None:
+    script = KILLED_WHILE_DRAWING.format(tests=str(Path(__file__).parent))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60,
+                          check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    stat = Path(f"/proc/{int(done.stdout)}/stat")
+    deadline = time.monotonic() + 60  # it may use 0.4 + 0.5 s rounded up of processor time
+    while stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline, "dot outlived python"
+        time.sleep(0.05)
+
+
+@needs_dot
+def test_jupyter_shows_why_a_layout_was_stopped() -> None:
+    bundle = autograd.draw(one_input_feeding_every_step(), timeout=0.3)._repr_mimebundle_()
+    assert "within timeout=0.3 seconds and was stopped" in str(bundle["text/plain"])
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, math.nan, math.inf, 1e9, True, "1"])
+def test_the_timeout_is_a_positive_number_of_seconds(timeout: object) -> None:
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        autograd.draw(Value(1.0), timeout=timeout)  # type: ignore[arg-type]
+
+
+@needs_dot
+def test_a_failed_layout_says_what_graphviz_said() -> None:
+    drawing = autograd.draw(seed_graph())
+    drawing.body.append("  v0 -> \n")  # a syntax error
+    with pytest.raises(graphviz.CalledProcessError, match="syntax error"):
+        drawing.pipe(format="svg")
+
+
+# --- text that could break the outputs ---
+
+
+def test_control_characters_in_a_label_are_drawn_as_escapes() -> None:
+    x = Value(1.0, label="a\x00b\x1b[31m\tc\x85\ud800\uffff")
+    source = autograd.draw(x * 2.0).source
+    assert "a\\\\x00b\\\\x1b[31m\\\\tc\\\\x85\\\\ud800\\\\uffff" in source
+    unshown = "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"  # not \t: it indents DOT
+    assert not re.search(unshown, source)
+
+
+def test_a_newline_in_a_label_is_a_line_break() -> None:
+    x = Value(1.0, label="first line\nsecond line")
+    assert "{ first line\\nsecond line | data" in autograd.draw(x).source
+
+
+@needs_dot
+def test_a_newline_in_a_label_is_shown_on_two_lines() -> None:
+    x = Value(1.0, label="first line\nsecond line")
+    svg = ElementTree.fromstring(autograd.draw(x * 2.0).pipe(format="svg"))
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "first line" in texts and "second line" in texts
+
+
+def test_a_scope_name_with_a_control_character_is_refused() -> None:
+    for name in ("layer\x00", "a\nb", "\x1b[2J", "\x85"):
+        with pytest.raises(ValueError, match="a scope's name must not hold control characters"
+                           ), scope(name):
+            pass
+    with scope("fine"):
+        assert (Value(1.0) * 2.0).scopes == ("fine",)  # the failed scope left nothing open
+
+
+any_text = st.text(st.characters(exclude_categories=()), max_size=12)  # controls, surrogates
+names = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=12).filter(
+    lambda name: "\ufffe" not in name and "\uffff" not in name)
+
+
+@needs_dot
+@settings(max_examples=25)
+@given(label=any_text, symbol=any_text.filter(bool), name=names)
+def test_any_label_symbol_and_scope_give_well_formed_svg(label: str, symbol: str,
+                                                         name: str) -> None:
+    braces_kept = symbol.replace("{", "{{").replace("}", "}}")
+    op = Op("shown", braces_kept, 1, lambda x: x, lambda x, out: (1.0,), (Domain(),))
+    x = Value(1.0, label=label)
+    with scope(name):
+        y = op(x) * 2.0
+    y.label = label
+    svg = autograd.draw(y, cluster_modules=True).pipe(format="svg")
+    ElementTree.fromstring(svg)  # a ParseError unless it is well-formed XML

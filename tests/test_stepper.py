@@ -7,10 +7,14 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from networks import lecture_network, seed_graph
 
 import autograd
@@ -74,6 +78,74 @@ def test_the_page_is_written_only_as_html(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(page: str) -> ElementTree.Element:
+    """The page's drawing, parsed as XML (a ParseError unless it is well-formed)."""
+    return ElementTree.fromstring(page[page.index("<svg"):page.index("</svg>") + len("</svg>")])
+
+
+def test_the_grad_field_is_marked_by_its_place_not_by_its_text(tmp_path: Path) -> None:
+    x = Value(2.0, label="grad 5")
+    y = x * Value(3.0, label="grad\nof nothing")
+    y.label = "grad 1"
+    page = autograd.stepper(y, tmp_path / "p.html").read_text(encoding="utf-8")
+    groups = {g.get("id"): g for g in svg_of(page).iter(SVG + "g")}
+    for step in steps_of(page):
+        marked = [t.text for t in groups[step["node"]].iter(SVG + "text")
+                  if t.get("class") == "grad"]
+        assert marked == [step["grad"]]
+
+
+class Page(HTMLParser):
+    """What the stepper page holds, as a browser's HTML parser reads it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.titles: list[str] = []  # the page's, then the drawing's
+        self.in_title = False
+        self.scripts = 0
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.scripts += tag == "script"
+        if tag == "title":
+            self.titles.append("")
+            self.in_title = True
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_title = self.in_title and tag != "title"
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.titles[-1] += data
+
+
+any_text = st.text(st.characters(exclude_categories=()), max_size=12)  # controls, surrogates
+
+
+@settings(max_examples=15)
+@given(label=any_text)
+def test_any_label_gives_a_page_that_parses(label: str) -> None:
+    x = Value(1.0, label=label)
+    y = x * 2.0
+    y.label = label
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"stepper-{os.getpid()}.html"
+    try:
+        page = autograd.stepper(y, path).read_text(encoding="utf-8")
+    finally:
+        path.unlink(missing_ok=True)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]", page)
+    svg_of(page)
+    parsed = Page(page)
+    assert parsed.scripts == 2
+    shown = re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]",
+                   lambda c: ascii(c[0])[1:-1], label)
+    assert parsed.titles[0] == f"Backward pass of {shown or 'the output'}, step by step"
+
+
 # --- in a real browser ---
 
 
@@ -104,8 +176,8 @@ def browser() -> Iterator[Any]:
 
 def grad_text(driver: Any, node: str) -> str:
     text: str = driver.execute_script(
-        "return Array.from(document.getElementById(arguments[0]).querySelectorAll('text'))"
-        ".map((t) => t.textContent).find((t) => t.startsWith('grad '));", node)
+        "return document.getElementById(arguments[0]).querySelector('text.grad').textContent;",
+        node)
     return text
 
 
@@ -154,3 +226,19 @@ def test_next_reveals_the_next_nodes_grad(browser: Any, tmp_path: Path) -> None:
     assert click("id", "play").text == "Play"
     resources = browser.execute_script("return performance.getEntriesByType('resource').length")
     assert resources == 0  # nothing fetched: no scripts, styles, fonts or images from outside
+
+
+def test_a_label_starting_with_grad_is_not_taken_for_the_gradient(browser: Any,
+                                                                   tmp_path: Path) -> None:
+    x = Value(2.0, label="grad 5")
+    y = x * 3.0
+    path = autograd.stepper(y, tmp_path / "p.html")
+    steps = steps_of(path.read_text(encoding="utf-8"))
+    browser.get(path.as_uri())
+    for _ in steps:
+        browser.find_element("id", "next").click()
+    labels = browser.execute_script(
+        "return Array.from(document.querySelectorAll('g.node text'))"
+        ".map((t) => t.textContent);")
+    assert "grad 5" in labels and "grad ?" not in labels
+    assert [grad_text(browser, s["node"]) for s in steps] == [s["grad"] for s in steps]

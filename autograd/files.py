@@ -1,0 +1,78 @@
+"""Writing a file whole or not at all, keeping what the replaced file was: its mode and links."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import stat
+from pathlib import Path
+
+# Linux can make a file with no name and name it once it is whole; it needs /proc to do so.
+_UNNAMED = getattr(os, "O_TMPFILE", 0) if os.path.isdir("/proc/self/fd") else 0
+
+
+def write_atomically(path: str | os.PathLike[str], content: bytes) -> None:
+    """Write content to path so that path holds either its old bytes or all the new ones.
+
+    The bytes go to a temporary file in path's folder, are synced to disk, and the file is
+    renamed over path. A symlink is written through: the file it points to is replaced. An
+    existing file keeps its mode, a new one gets the usual mode (0o666 less the umask). On
+    Linux the temporary file has no name until it is whole, so even a killed process leaves
+    nothing behind; elsewhere an error or an interrupt removes it. Errors name path.
+    """
+    try:
+        _replace(Path(os.path.realpath(path)), content)
+    except OSError as error:
+        if error.filename is not None:  # it named the temporary file, or where a link points
+            error.filename, error.filename2 = os.fspath(path), None
+        raise
+
+
+def _replace(target: Path, content: bytes) -> None:
+    mode = _mode_of(target)
+    temporary = target.with_name(f".{target.name[:24]}.{secrets.token_hex(4)}.tmp")
+    fd, named = _open_beside(temporary)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            if mode is not None and os.chmod in os.supports_fd:
+                os.chmod(file.fileno(), mode)
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+            if not named:
+                _name(file.fileno(), temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _mode_of(target: Path) -> int | None:
+    """The permission bits of the file at target, None if there is none."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _open_beside(temporary: Path) -> tuple[int, bool]:
+    """A new file to write, open, in temporary's folder, and whether it is named yet.
+
+    The mode 0o666 lets the kernel apply the umask, as to any new file (mkstemp gives 0o600).
+    """
+    if _UNNAMED:
+        with contextlib.suppress(OSError):  # not every file system has unnamed files
+            return os.open(temporary.parent, _UNNAMED | os.O_WRONLY, 0o666), False
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    return os.open(temporary, flags, 0o666), True
+
+
+def _name(fd: int, temporary: Path) -> None:
+    """Give the unnamed file open as fd the name temporary."""
+    folder = os.open(temporary.parent, os.O_RDONLY)
+    try:
+        # with a folder given, os.link calls linkat, which follows /proc's link to the file
+        os.link(f"/proc/self/fd/{fd}", temporary.name, dst_dir_fd=folder, follow_symlinks=True)
+    finally:
+        os.close(folder)
