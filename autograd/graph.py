@@ -123,6 +123,7 @@ def _backward(root: Value, grad: float) -> None:
     while ready:
         node = ready.pop()
         g = node._g
+        node._g = 0.0  # frees the float now, not with the graph: faster, as measured
         node.grad += g
         a = node._a
         if a is None:
