@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from .graph import topological_order
+from .graph import backward_steps
 from .value import Value
 
 
@@ -60,21 +60,16 @@ class Backprop:
 
 def backprop(root: Value) -> Backprop:
     """Record the backward pass of root (seeded with 1) without touching any node's grad."""
-    nodes = topological_order(root)
-    index = {node: i for i, node in enumerate(nodes)}
-    grads = [0.0] * len(nodes)
-    terms: list[list[Term]] = [[] for _ in nodes]
-    grads[-1] = 1.0
+    record = list(backward_steps(root))
+    index = {node: len(record) - 1 - i for i, (node, _, _) in enumerate(record)}
+    terms: list[list[Term]] = [[] for _ in record]
     steps = []
-    for i in range(len(nodes) - 1, -1, -1):
-        node = nodes[i]
-        g = grads[i]
+    for node, g, local in record:
+        i = index[node]
         steps.append(Step(i, g, tuple(terms[i])))
-        for parent, local in zip(node.parents, local_derivatives(node), strict=True):
-            j = index[parent]
-            terms[j].append(Term(i, g, local))
-            grads[j] += g * local
-    return Backprop(tuple(nodes), tuple(steps))
+        for parent, derivative in zip(node.parents, local, strict=True):
+            terms[index[parent]].append(Term(i, g, float(derivative)))
+    return Backprop(tuple(node for node, _, _ in reversed(record)), tuple(steps))
 
 
 def depending_on(record: Backprop, wrt: int) -> list[bool]:

@@ -61,20 +61,21 @@ def anomaly_enabled() -> bool:
 
 def _count_open(delta: int) -> None:
     global open_contexts
-    with _lock:
-        open_contexts += delta
+    # One line, so no line event (nor a signal's handler) runs between acquire and release.
+    with _lock: open_contexts += delta  # noqa: E701
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside this context ops on this thread record no graph: results are leaves."""
     modes = _per_thread.modes
-    modes.no_grad_depth += 1
-    _count_open(1)
+    depth = modes.no_grad_depth
+    _count_open(1)  # first: a count left too high, by an interrupt, only costs speed
     try:
+        modes.no_grad_depth = depth + 1
         yield
     finally:
-        modes.no_grad_depth -= 1
+        modes.no_grad_depth = depth
         _count_open(-1)
 
 
@@ -106,9 +107,9 @@ class scope:  # noqa: N801 - used as a function: `with scope("layers.0"):`
             if len(modes.scope_infos) > 100_000:
                 modes.scope_infos.clear()
             info = modes.scope_infos[key] = NodeInfo((*(outer.scopes if outer else ()), key[1]))
+        _count_open(1)  # first: a count left too high, by an interrupt, only costs speed
         self._modes, self._outer = modes, outer
         modes.info = info
-        _count_open(1)
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
@@ -125,10 +126,11 @@ def detect_anomaly() -> Iterator[None]:
     the node was made, whether the value came up in a forward op or in a gradient of backward.
     """
     modes = _per_thread.modes
-    modes.anomaly_depth += 1
-    _count_open(1)
+    depth = modes.anomaly_depth
+    _count_open(1)  # first: a count left too high, by an interrupt, only costs speed
     try:
+        modes.anomaly_depth = depth + 1
         yield
     finally:
-        modes.anomaly_depth -= 1
+        modes.anomaly_depth = depth
         _count_open(-1)

@@ -59,15 +59,25 @@ def _operator(op: Op, symbol: str, reflected: bool = False) -> Callable[[Value, 
 class Value:
     """A scalar node: `data`, the `grad` of the last backward root, its `parents` and `op`."""
 
+    # The node's own slots: data, grad, label; _a and _b, its parents (None for a leaf); _op,
+    # the op that made it (None exactly when it has no parents); _info, where it was made.
     # Parents live in two slots rather than a tuple: one GC-tracked object per node, not two,
     # which is what the cyclic collector's cost grows with. Every op has one or two inputs.
-    __slots__ = ("_a", "_b", "_g", "_info", "_n", "_op", "data", "grad", "label")
+    # The walks' slots, which only graph.py reads or writes: _w, the token of the walk that
+    # last claimed the node; _n and _g, that walk's count of consumers and gradient (unset
+    # until a walk claims the node).
+    __slots__ = ("_a", "_b", "_g", "_info", "_n", "_op", "_w", "data", "grad", "label")
 
     data: float
     grad: float
     label: str
     _a: Value | None
     _b: Value | None
+    _op: Op | None
+    _info: modes.NodeInfo | None
+    _w: object
+    _n: int
+    _g: float
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
@@ -75,11 +85,10 @@ class Value:
         self.data = _as_float(data)
         self.grad = 0.0
         self._a = self._b = None
-        self._op: Op | None = None
+        self._op = None
         self.label = label
-        self._info: modes.NodeInfo | None = None
-        self._g = 0.0  # this backward pass's gradient, kept at 0.0 between passes
-        self._n = 0  # consumers not yet visited in a traversal, kept at 0 between them
+        self._info = None
+        self._w = None
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -213,8 +222,7 @@ def _record(op: Op | None, data: float, a: Value | None, b: Value | None = None)
     node = _new_value(Value)
     node.data = data
     node.grad = 0.0
-    node._g = 0.0
-    node._n = 0
+    node._w = None
     node.label = ""
     node._info = None
     node._a = a

@@ -62,29 +62,6 @@ def test_zero_grad_clears_the_whole_graph() -> None:
     assert all(node.grad == 0.0 for node in autograd.topological_order(y))
 
 
-def test_topological_order_puts_parents_first_and_is_deterministic() -> None:
-    x, y = Value(1.0), Value(2.0)
-    a = x * y
-    b = a + x
-    c = b * a
-    order = autograd.topological_order(c)
-    assert len(order) == len(set(map(id, order))) == 5
-    position = {id(n): i for i, n in enumerate(order)}
-    for node in order:
-        assert all(position[id(p)] < position[id(node)] for p in node.parents)
-    assert [id(n) for n in autograd.topological_order(c)] == [id(n) for n in order]
-
-
-def test_a_million_node_chain() -> None:
-    x = Value(0.5)
-    y = x
-    for _ in range(1_000_000):
-        y = y + x
-    y.backward()
-    assert x.grad == 1_000_001.0
-    del y  # freeing a million nested nodes must not overflow the C stack
-
-
 def test_dropped_graph_is_freed_without_the_cyclic_gc() -> None:
     import gc
 
@@ -252,53 +229,6 @@ def test_no_python_arithmetic_error_escapes() -> None:
                                     Value.tanh, Value.sigmoid, Value.relu, abs)]
             for out in outs:
                 out.backward()
-
-
-@pytest.mark.usefixtures("table")
-def test_walks_in_two_threads_do_not_mix() -> None:
-    import autograd
-
-    started, finish = threading.Event(), threading.Event()
-
-    def slow_rule(x: Any, out: Any) -> tuple[Any, ...]:
-        if threading.current_thread().name == "first":
-            started.set()
-            finish.wait(5)
-        return (autograd.sigmoid(x),)
-
-    slow = autograd.define_op("slow_softplus_for_threads", lambda x: math.log1p(math.exp(x)),
-                              slow_rule)
-    w = Value(0.5)
-    first_loss, second_loss = slow(w * 2.0) + w, w * 3.0 + w
-    first = threading.Thread(target=first_loss.backward, name="first")
-    first.start()
-    started.wait(5)
-    results: list[tuple[Any, ...]] = []
-    second = threading.Thread(target=lambda: results.append(autograd.grad(second_loss, [w])))
-    second.start()
-    finish.set()
-    first.join()
-    second.join()
-    assert results == [(4.0,)]
-    assert w.grad == 2.0 * autograd.sigmoid(1.0) + 1.0
-
-
-@pytest.mark.usefixtures("table")
-def test_a_walk_inside_a_walk_is_refused() -> None:
-    import autograd
-
-    def rule_that_walks(x: Any, out: Any) -> tuple[Any, ...]:
-        autograd.topological_order(Value(1.0) * 2.0)
-        return (1.0,)
-
-    walker = autograd.define_op("walks_in_its_rule", lambda x: x, rule_that_walks)
-    x = Value(1.0)
-    y = walker(x) * 2.0
-    with pytest.raises(RuntimeError, match="cannot run inside one another"):
-        y.backward()
-    y2 = x * 3.0
-    y2.backward()  # the slots were left clean
-    assert x.grad == 3.0
 
 
 def test_a_scope_object_cannot_be_open_twice() -> None:
