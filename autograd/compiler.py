@@ -93,7 +93,9 @@ def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = ()) -> 
     source, names = _generate(order, position, inputs, aux)
     code = builtins.compile(source, "<compiled step>", "exec")
     exec(code, names.globals)  # our own generated source, with no builtins and bound names only
-    return CompiledStep(names.globals[FUNCTION], source, inputs, len(order), len(aux))
+    # taken out of its own globals, where it would make a reference cycle
+    function = names.globals.pop(FUNCTION)
+    return CompiledStep(function, source, inputs, len(order), len(aux))
 
 
 def _checked_inputs(inputs: object) -> tuple[Value, ...]:

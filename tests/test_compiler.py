@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import gc
 import math
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -303,8 +305,6 @@ def test_a_training_loop_compiles_once_and_feeds_new_batches() -> None:
 
 
 def test_the_step_keeps_only_its_inputs_alive() -> None:
-    import gc
-
     gc.collect()
     before = live_values()
     x, y = Value(1.0), Value(2.0)
@@ -314,6 +314,19 @@ def test_the_step_keeps_only_its_inputs_alive() -> None:
     assert live_values() == before + 2
     assert step([1.0, 2.0])[0] == (math.tanh(2.0) + 3.0) * 1.0
 
+
+
+def test_a_dropped_step_is_freed_by_reference_counting_alone() -> None:
+    gc.collect()
+    gc.disable()  # so that only reference counting frees
+    try:
+        x = Value(1.0)
+        step = autograd.compile((x * 2.0).tanh(), [x])
+        function = weakref.ref(step._function)
+        del step
+        assert function() is None
+    finally:
+        gc.enable()
 
 # --- every op on edge inputs: compiled and eager agree to the bit, in random graphs ---
 
