@@ -251,6 +251,11 @@ class Op:
     )
 
     def __post_init__(self) -> None:
+        for key, value in self.params:  # exactly these types, as generated code writes them
+            _check_param_name(self.name, key)
+            if type(value) is not float and type(value) is not int:
+                raise TypeError(f"op {self.name!r}: param {key} must be a float or an int, "
+                                f"got {type(value).__name__}")
         kwargs = dict(self.params)
         forward, derivatives = self.forward, self.derivatives
         if kwargs:
@@ -277,10 +282,17 @@ class Op:
     def bind(self, **params: float) -> Op:
         """This op with its params set (cached, so a graph shares one op per setting)."""
         for key, value in params.items():
+            _check_param_name(self.name, key)  # before the cache, which a lookalike would hit
             if not isinstance(value, Number):
                 raise TypeError(f"{self.name}'s {key} must be a number, "
                                 f"got {type(value).__name__}")
         return _bind(self, tuple(sorted((k, to_float(v)) for k, v in params.items())))
+
+
+def _check_param_name(op: str, key: object) -> None:
+    if type(key) is not str or not key.isidentifier():  # a str subclass may say anything
+        raise TypeError(f"op {op!r}: a param's name must be a str that is an identifier, got "
+                        f"{type(key).__name__} {key!r:.40}")
 
 
 # How an op applies to operands that are not numbers, by their type (value.py adds Value's).

@@ -328,6 +328,42 @@ def test_a_dropped_step_is_freed_by_reference_counting_alone() -> None:
     finally:
         gc.enable()
 
+
+SUNG: list[str] = []
+
+
+class Canary:
+    """Reachable from code with no builtins at all, through object.__subclasses__()."""
+
+    @staticmethod
+    def sing() -> float:
+        SUNG.append("code ran")
+        return 1.0
+
+
+class HostileKey(str):
+    """A param name that claims to be an identifier and formats itself as code that sings."""
+
+    def isidentifier(self) -> bool:
+        return True
+
+    def __format__(self, spec: str) -> str:
+        return ("k=[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == "
+                "'Canary'][0].sing(), j")
+
+
+def test_a_param_name_cannot_write_code_into_a_step() -> None:
+    def attack() -> None:
+        # a forward of floats only: the step calls it, writing its params as keywords
+        op = Op("hostile", "h", 1, lambda a, **params: math.copysign(2.0, a),
+                lambda a, out, **params: (0.0,), (Domain(),), params=((HostileKey("k"), 1.0),))
+        x = Value(1.0)
+        autograd.compile(apply(op, x) * x, [x])([1.0])
+
+    with pytest.raises(TypeError, match="a param's name must be a str that is an identifier"):
+        attack()
+    assert SUNG == []
+
 # --- every op on edge inputs: compiled and eager agree to the bit, in random graphs ---
 
 EDGE_FLOATS = (0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 3.0, math.inf, -math.inf, math.nan,
