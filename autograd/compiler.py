@@ -93,7 +93,9 @@ def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = ()) -> 
     source, names = _generate(order, position, inputs, aux)
     code = builtins.compile(source, "<compiled step>", "exec")
     exec(code, names.globals)  # our own generated source, with no builtins and bound names only
-    return CompiledStep(names.globals[FUNCTION], source, inputs, len(order), len(aux))
+    # taken out of its own globals, where it would make a reference cycle
+    function = names.globals.pop(FUNCTION)
+    return CompiledStep(function, source, inputs, len(order), len(aux))
 
 
 def _checked_inputs(inputs: object) -> tuple[Value, ...]:
@@ -129,20 +131,26 @@ def _generate(order: list[Value], position: dict[int, int], inputs: tuple[Value,
     names = Namespace(reserved=(FUNCTION, "values"))
     is_input = {id(leaf) for leaf in inputs}
     values: list[Operand] = []  # each node's value: a symbol, or a number if it is constant
+    # whether each node depends on an input: those need a gradient, even where their value is
+    # a number (keep(x, 0) is 0, but its gradient can still be 0 * inf, as eager's is)
+    varies: list[bool] = []
     forward: list[str] = []
     for k, node in enumerate(order):
         op = node.op_info
         if op is None:
             values.append(names.symbol(f"v{k}") if id(node) in is_input else node.data)
+            varies.append(id(node) in is_input)
             continue
-        result = names.apply(op, *(values[position[id(p)]] for p in node.parents))
+        slots = [position[id(p)] for p in node.parents]
+        result = names.apply(op, *(values[s] for s in slots))
         if isinstance(result, Symbol):
             forward.append(f"v{k} = {result.code}{_comment(node.label)}")
             result = names.symbol(f"v{k}")
         values.append(result)
-    backward, grads = _backward(order, position, values, names)
+        varies.append(any(varies[s] for s in slots))
+    backward, grads = _backward(order, position, values, varies, names)
     unpack = [f"v{position[id(leaf)]}" for leaf in inputs]
-    gradients = [code_of(grads[position[id(leaf)]]) for leaf in inputs]
+    gradients = [code_of(0.0 + grads[position[id(leaf)]]) for leaf in inputs]
     returned = _tuple_lines(f"return {code_of(values[-1])}, (", gradients, "), (" if aux else ")")
     if aux:  # a third tuple: the aux nodes' values
         outputs = [code_of(values[position[id(node)]]) for node in aux]
@@ -156,51 +164,60 @@ def _generate(order: list[Value], position: dict[int, int], inputs: tuple[Value,
         *("    " + line for line in forward),
         "    # backward: g<k> is d(root)/d(v<k>)",
         *("    " + line for line in backward),
+        "    # 0.0 + g: a gradient is a sum from 0.0, as backward()'s are, so never -0.0",
         *returned,
     ]
     return "\n".join(lines) + "\n", names
 
 
 def _backward(order: list[Value], position: dict[int, int], values: list[Operand],
-              names: Namespace) -> tuple[list[str], list[Operand]]:
-    """The backward lines, and each node's gradient: a local, a number, or another node's
-    gradient where it is only a copy of it.
+              varies: list[bool], names: Namespace) -> tuple[list[str], list[Operand]]:
+    """The backward lines, and each node's gradient (see _accumulate).
 
     Contributions are added consumers first, in the eager engine's order, so that the sums are
     rounded as it rounds them.
     """
-    needs_grad = [isinstance(v, Symbol) for v in values]  # constants need none
     grads: list[Operand] = [None] * len(order)
     grads[-1] = 1.0
     owned: set[int] = set()  # nodes whose gradient is a local g<k> of their own
     lines: list[str] = []
     for k in range(len(order) - 1, -1, -1):
-        node = order[k]
-        op = node.op_info
-        if op is None or not needs_grad[k]:
+        op = order[k].op_info
+        if op is None or not varies[k]:
             continue
-        slots = [position[id(p)] for p in node.parents]
+        slots = [position[id(p)] for p in order[k].parents]
         try:
             derivatives = op.local_derivatives(*(values[s] for s in slots), values[k])
         except TypeError as error:
             raise TypeError(f"the derivative rule of op {op.name!r} cannot be compiled: {error}"
                             ) from None
         for s, derivative in zip(slots, derivatives, strict=True):
-            if not needs_grad[s]:
-                continue
-            term = grads[k] * derivative
-            if grads[s] is None and _is_name_or_number(term):
-                grads[s] = term  # a copy: name the same local (it is final by now)
-                continue
-            if s in owned:
-                lines.append(f"g{s} += {code_of(term)}")
-            elif grads[s] is None:
-                lines.append(f"g{s} = {code_of(term)}")
-            else:
-                lines.append(f"g{s} = {code_of(grads[s], SUM)} + {code_of(term, SUM, True)}")
-            grads[s] = names.symbol(f"g{s}")
-            owned.add(s)
+            if varies[s]:
+                line = _accumulate(grads, owned, s, grads[k] * derivative, names)
+                if line is not None:
+                    lines.append(line)
     return lines, grads
+
+
+def _accumulate(grads: list[Operand], owned: set[int], s: int, term: Operand,
+                names: Namespace) -> str | None:
+    """Add term to node s's gradient, returning the line that does it, if one is needed.
+
+    A gradient is None before its first term; then that term itself where it is a name or a
+    number (a copy: the name is final by now, and no line is written); else a local g<s> of
+    its own (in owned), set by its first line and added to by the next ones.
+    """
+    previous = grads[s]
+    if previous is None and _is_name_or_number(term):
+        grads[s] = term
+        return None
+    grads[s] = names.symbol(f"g{s}")
+    if s in owned:
+        return f"g{s} += {code_of(term)}"
+    owned.add(s)
+    if previous is None:
+        return f"g{s} = {code_of(term)}"
+    return f"g{s} = {code_of(previous, SUM)} + {code_of(term, SUM, True)}"
 
 
 def _is_name_or_number(x: Operand) -> bool:

@@ -50,7 +50,7 @@ def define_op(name: str, forward: Callable[..., float], derivatives: Callable[..
 
 
 def _check_name(name: object) -> None:
-    if not isinstance(name, str) or not name.isidentifier():
+    if type(name) is not str or not name.isidentifier():  # a subclass may lie
         raise ValueError(f"an op's name must be an identifier such as 'softplus', got {name!r}")
     if name in OPS and name not in _defined:
         raise ValueError(f"{name!r} is a built-in op: give yours another name")

@@ -251,6 +251,11 @@ class Op:
     )
 
     def __post_init__(self) -> None:
+        for key, value in self.params:  # exactly these types, as generated code writes them
+            _check_param_name(self.name, key)
+            if type(value) is not float and type(value) is not int:
+                raise TypeError(f"op {self.name!r}: param {key} must be a float or an int, "
+                                f"got {type(value).__name__}")
         kwargs = dict(self.params)
         forward, derivatives = self.forward, self.derivatives
         if kwargs:
@@ -277,10 +282,17 @@ class Op:
     def bind(self, **params: float) -> Op:
         """This op with its params set (cached, so a graph shares one op per setting)."""
         for key, value in params.items():
+            _check_param_name(self.name, key)  # before the cache, which a lookalike would hit
             if not isinstance(value, Number):
                 raise TypeError(f"{self.name}'s {key} must be a number, "
                                 f"got {type(value).__name__}")
         return _bind(self, tuple(sorted((k, to_float(v)) for k, v in params.items())))
+
+
+def _check_param_name(op: str, key: object) -> None:
+    if type(key) is not str or not key.isidentifier():  # a str subclass may say anything
+        raise TypeError(f"op {op!r}: a param's name must be a str that is an identifier, got "
+                        f"{type(key).__name__} {key!r:.40}")
 
 
 # How an op applies to operands that are not numbers, by their type (value.py adds Value's).
@@ -348,17 +360,26 @@ POW = register(Op("pow", "**{exponent:g}", 1, lambda a, exponent: _pow(a, expone
                       0.0 if exponent == 0.0 else exponent * power(a, exponent - 1.0),),
                   (Domain(0.0, 10.0, avoid=(0.0,)),),
                   param_domains=(("exponent", Domain(-5.0, 5.0)),)))
-# d a^b/da = b a^(b-1), d a^b/db = a^b log a
 # d keep(x, c)/dx = 1 where c is not 0, else 0; c only chooses, so its derivative is 0
 KEEP = register(Op("keep", "keep", 2, _keep, lambda x, c, out: (keep(1.0, c), 0.0),
                    (ANYWHERE, Domain(avoid=(0.0,)))))
-# d a^b/da = b a^(b-1), d a^b/db = a^b log a, with PyTorch's values where these are 0 * inf
-# or 0 * log 0: 0 at a = b = 0 for the first, 0 where a = 0 and b >= 0 for the second.
-# NOTE: PyTorch masks the first wherever b = 0, which zeroes its derivative by b there too;
-# masking only at a = 0 gives the same gradients and the true second derivative.
-POW_XY = register(Op("pow_xy", "**", 2, _pow,
-                     lambda a, b, out: (keep(b * power(a, b - 1.0), abs(sign(a)) + abs(sign(b))),
-                                        keep(out * log(a), abs(sign(a)) + step(-b))),
+
+
+def _pow_xy_derivatives(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    # d a^b/da = b a^(b-1), and 0 where b = 0 as in PyTorch: masked only where b = 0 makes it
+    # 0 * inf or 0 * nan (a = 0, subnormal or nan), so that elsewhere its derivative by b is
+    # the true 1/a (PyTorch's mask makes that 0)
+    by_a = b * power(a, b - 1.0)
+    finite = step(INF - abs(by_a))  # 1 where by_a is finite, else 0
+    by_a = keep(by_a, abs(sign(b)) + finite)
+    # d a^b/db = out log a, and 0 where a = 0 and b >= 0 as in PyTorch: there it is out * log 1,
+    # not a masked out * log 0, whose own derivatives would be 0 * inf = nan; so d²(0^b)/db² is
+    # the true 0
+    base_zero = step(abs(sign(a)) + step(-b), low=1.0, high=0.0)  # 1 where a = 0 and b >= 0
+    return by_a, out * log(a + base_zero)
+
+
+POW_XY = register(Op("pow_xy", "**", 2, _pow, _pow_xy_derivatives,
                      (Domain(0.0, 10.0, avoid=(0.0,)), Domain(-5.0, 5.0))))
 EXP = register(Op("exp", "exp", 1, _exp, lambda a, out: (out,), (Domain(-700.0, 700.0),)))
 LOG = register(Op("log", "log", 1, _log, lambda a, out: (div(1.0, a),), (POSITIVE,)))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import gc
 import math
+import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given
@@ -20,8 +23,11 @@ from autograd.value import apply
 
 
 def same(a: float, b: float) -> bool:
-    """Equal as floats, nan equal to nan: the compiled step rounds as the eager engine does."""
-    return a == b or (math.isnan(a) and math.isnan(b))
+    """Equal to the bit, zeros by their sign too, nan equal to nan: the compiled step rounds as
+    the eager engine does."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
 def assert_matches_eager(step: CompiledStep, root: Value, inputs: Sequence[Value]) -> None:
@@ -158,6 +164,30 @@ def test_the_root_itself_as_input_and_a_graph_without_inputs() -> None:
     assert autograd.compile(Value(3.0) * 2.0, [])([]) == (6.0, ())
 
 
+def test_a_node_whose_value_is_a_number_still_passes_its_gradient_on() -> None:
+    x = Value(2.0)
+    masked = autograd.keep(x, 0.0)  # 0.0 for every x: its value is written as a number
+    for root in (masked * 3.0, masked, x + masked * math.inf, x * masked.log()):
+        assert_matches_eager(autograd.compile(root, [x]), root, [x])
+    # x + 0 * inf: the 0 * inf on the way to x makes its gradient nan, as eager's is
+    assert math.isnan(autograd.compile(x + masked * math.inf, [x])([5.0])[1][0])
+
+
+def test_a_defined_op_whose_forward_is_a_constant_compiles(table: None) -> None:
+    seven = autograd.define_op("seven", lambda a: 7.0, lambda a, out: (0.0,))
+    x = Value(2.0)
+    for root in (seven(x), seven(x) * x, seven(x) / 0.0):
+        assert_matches_eager(autograd.compile(root, [x]), root, [x])
+
+
+def test_gradients_are_zero_with_eager_signs() -> None:
+    x = Value(-3.0)
+    root = x * -0.0  # d/dx is -0.0, but a gradient starts at 0.0 and 0.0 + -0.0 is 0.0
+    root.backward()
+    assert math.copysign(1.0, x.grad) == 1.0
+    assert math.copysign(1.0, autograd.compile(root, [x])([1.0])[1][0]) == 1.0
+
+
 def test_a_reused_node_accumulates_as_eager_does() -> None:
     a = Value(3.0)
     b = a * a
@@ -275,8 +305,6 @@ def test_a_training_loop_compiles_once_and_feeds_new_batches() -> None:
 
 
 def test_the_step_keeps_only_its_inputs_alive() -> None:
-    import gc
-
     gc.collect()
     before = live_values()
     x, y = Value(1.0), Value(2.0)
@@ -285,3 +313,136 @@ def test_the_step_keeps_only_its_inputs_alive() -> None:
     del out
     assert live_values() == before + 2
     assert step([1.0, 2.0])[0] == (math.tanh(2.0) + 3.0) * 1.0
+
+
+
+def test_a_dropped_step_is_freed_by_reference_counting_alone() -> None:
+    gc.collect()
+    gc.disable()  # so that only reference counting frees
+    try:
+        x = Value(1.0)
+        step = autograd.compile((x * 2.0).tanh(), [x])
+        function = weakref.ref(step._function)
+        del step
+        assert function() is None
+    finally:
+        gc.enable()
+
+
+SUNG: list[str] = []
+
+
+class Canary:
+    """Reachable from code with no builtins at all, through object.__subclasses__()."""
+
+    @staticmethod
+    def sing() -> float:
+        SUNG.append("code ran")
+        return 1.0
+
+
+class HostileKey(str):
+    """A param name that claims to be an identifier and formats itself as code that sings."""
+
+    def isidentifier(self) -> bool:
+        return True
+
+    def __format__(self, spec: str) -> str:
+        return ("k=[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == "
+                "'Canary'][0].sing(), j")
+
+
+def test_a_param_name_cannot_write_code_into_a_step() -> None:
+    def attack() -> None:
+        # a forward of floats only: the step calls it, writing its params as keywords
+        op = Op("hostile", "h", 1, lambda a, **params: math.copysign(2.0, a),
+                lambda a, out, **params: (0.0,), (Domain(),), params=((HostileKey("k"), 1.0),))
+        x = Value(1.0)
+        autograd.compile(apply(op, x) * x, [x])([1.0])
+
+    with pytest.raises(TypeError, match="a param's name must be a str that is an identifier"):
+        attack()
+    assert SUNG == []
+
+# --- every op on edge inputs: compiled and eager agree to the bit, in random graphs ---
+
+EDGE_FLOATS = (0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 3.0, math.inf, -math.inf, math.nan,
+               1e300, -1e300, 1e-300, -1e-300, 5e-324, -5e-324, 1e-310, 2.2250738585072014e-308,
+               1.7976931348623157e308)
+edge_floats = st.sampled_from(EDGE_FLOATS) | st.floats()  # st.floats() also gives subnormals
+# operands where shortcuts such as x * 0 -> 0 or x + 0 -> x would not be IEEE arithmetic
+CONSTANTS = (0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan)
+numbers = st.sampled_from(CONSTANTS)
+one_operand = st.sampled_from((None, 0, 1))  # which operand of two is a number, if any
+
+
+@dataclass(frozen=True)
+class OpGraph:
+    """Leaves, then steps each applying an op of the table to earlier nodes or to numbers."""
+
+    leaves: tuple[float, ...]
+    # (op name, params, arguments: an int the index of an earlier node, a float a number)
+    steps: tuple[tuple[str, tuple[tuple[str, float], ...], tuple[int | float, ...]], ...]
+    differentiate: int | None  # the root: the last node, or its gradient by this leaf
+
+    def build(self, leaf_values: Sequence[float]) -> tuple[list[Value], Value]:
+        """Fresh leaves with these values, and the root built from them."""
+        leaves = values(leaf_values)
+        nodes: list[Value] = list(leaves)
+        for name, params, args in self.steps:
+            op = OPS[name].bind(**dict(params)) if params else OPS[name]
+            nodes.append(apply(op, *(nodes[a] if isinstance(a, int) else a for a in args)))
+        root = nodes[-1]
+        if self.differentiate is not None:
+            (first,) = autograd.grad(root, [leaves[self.differentiate]], create_graph=True)
+            root = first
+        return leaves, root
+
+
+@st.composite
+def op_graphs(draw: st.DrawFn, max_leaves: int = 3) -> OpGraph:
+    """A random graph on edge values with every op of the table once, in a random order, each
+    taking earlier nodes or (for one of two operands) a number."""
+    leaves = tuple(draw(st.lists(edge_floats, min_size=1, max_size=max_leaves)))
+    steps = []
+    for k, name in enumerate(draw(st.permutations(sorted(OPS)))):
+        op = OPS[name]
+        params = tuple((key, draw(edge_floats)) for key, _ in op.param_domains)
+        latest = len(leaves) + k - 1  # drawn twice as often, so that most steps reach the root
+        args: list[int | float] = [min(draw(st.integers(0, latest + 1)), latest)
+                                   for _ in range(op.arity)]
+        if op.arity == 2:  # a number for one operand (for both, the op is a constant)
+            constant = draw(one_operand)
+            if constant is not None:
+                args[constant] = draw(numbers)
+        steps.append((name, params, tuple(args)))
+    differentiate = draw(st.none() | st.integers(0, len(leaves) - 1))
+    return OpGraph(leaves, tuple(steps), differentiate)
+
+
+def eager(graph: OpGraph, leaf_values: Sequence[float], chosen: Sequence[int]
+          ) -> tuple[float, tuple[float, ...]]:
+    """The root's value and its gradient by the chosen leaves, by the eager engine."""
+    leaves, root = graph.build(leaf_values)
+    root.backward()
+    return root.data, tuple(leaves[i].grad for i in chosen)
+
+
+@given(op_graphs(), st.data())
+def test_every_op_on_edge_inputs_matches_eager_bit_for_bit(graph: OpGraph,
+                                                           data: st.DataObject) -> None:
+    leaves, root = graph.build(graph.leaves)
+    in_graph = {id(node) for node in autograd.topological_order(root)}
+    constant = data.draw(st.lists(st.booleans(), min_size=len(leaves), max_size=len(leaves)))
+    chosen = [i for i, leaf in enumerate(leaves) if id(leaf) in in_graph and not constant[i]]
+    step = autograd.compile(root, [leaves[i] for i in chosen])  # the others are constants
+    now = list(graph.leaves)
+    for again in (False, True):  # at the compile-time values, then at new ones
+        if again:
+            for i in chosen:
+                now[i] = data.draw(edge_floats)
+        value, grads = step([now[i] for i in chosen])
+        expected_value, expected_grads = eager(graph, now, chosen)
+        assert same(value, expected_value), (value, expected_value, step.source)
+        for g, expected in zip(grads, expected_grads, strict=True):
+            assert same(g, expected), (grads, expected_grads, step.source)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_ops import SaysIdentifier
 
 import autograd
 from autograd import OPS, Domain, Op, Value, define_op, grad, gradcheck, sigmoid
@@ -119,6 +120,7 @@ def test_defining_a_name_again_replaces_the_op(table: None) -> None:
     [
         ({"name": "tanh"}, ValueError, "'tanh' is a built-in op: give yours another name"),
         ({"name": "two words"}, ValueError, "must be an identifier"),
+        ({"name": SaysIdentifier("two words")}, ValueError, "must be an identifier"),
         ({"name": 3}, ValueError, "must be an identifier"),
         ({"forward": lambda: 1.0}, ValueError, "forward takes 0 inputs, but an op takes 1 or 2"),
         ({"forward": lambda a, b, c: a}, ValueError, "forward takes 3 inputs"),

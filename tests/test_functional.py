@@ -67,6 +67,42 @@ def test_hessian_of_x_squared_y_plus_y_cubed() -> None:
                                                  rel=1e-15)
 
 
+@pytest.mark.parametrize("y", [0.25, 0.5, 1.0, 2.0, 3.7])
+def test_the_second_derivative_of_zero_to_the_y_is_zero(y: float) -> None:
+    exponent = Value(y)
+    (first,) = grad(0.0**exponent, [exponent], create_graph=True)  # 0^y is 0 for every y > 0
+    assert (first.data, grad(first, [exponent])) == (0.0, (0.0,))
+
+
+@pytest.mark.parametrize(
+    ("y", "expected"),
+    [
+        # x^y at x = 0: d²/dx² = y (y - 1) x^(y-2) and d²/dy² = x^y log² x, which tends to 0;
+        # d²/dx dy = x^(y-1) (1 + y log x) tends to 0 for y > 1, to -inf (None: unchecked) else
+        (0.5, [[-math.inf, None], [None, 0.0]]),
+        (1.0, [[0.0, None], [None, 0.0]]),
+        (1.5, [[math.inf, 0.0], [0.0, 0.0]]),
+        (2.0, [[2.0, 0.0], [0.0, 0.0]]),
+        (3.0, [[0.0, 0.0], [0.0, 0.0]]),
+    ],
+)
+def test_the_hessian_of_a_power_at_base_zero_is_the_true_one(
+        y: float, expected: list[list[float | None]]) -> None:
+    x, exponent = Value(0.0), Value(y)
+    found = hessian(x**exponent, [x, exponent])
+    for found_row, expected_row in zip(found, expected, strict=True):
+        for h, truth in zip(found_row, expected_row, strict=True):
+            assert truth is None or h == truth, (found, expected)
+
+
+def test_the_hessian_of_a_power_at_exponent_zero_is_symmetric() -> None:
+    x, y = Value(2.0), Value(0.0)
+    # d²/dx² = y (y - 1) x^(y-2) = 0, d²/dx dy = x^(y-1) (1 + y log x) = 1/x, d²/dy² = log² x
+    (fxx, fxy), (fyx, fyy) = hessian(x**y, [x, y])
+    assert (fxx, fxy, fyx, fyy) == pytest.approx((0.0, 0.5, 0.5, math.log(2.0) ** 2),
+                                                 rel=1e-15)
+
+
 def test_third_mixed_derivatives() -> None:
     x, y = Value(1.25), Value(-2.0)
     f = x**3 * y**2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from finite_differences import central_difference, close_to_difference
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import OPS, Value
+from autograd import OPS, Domain, Op, Value
 from autograd.testing import op_with_inputs, values
 from autograd.value import apply
 
@@ -129,3 +130,39 @@ def test_apply_checks_arity_and_types() -> None:
         apply(OPS["exp"], "x")  # type: ignore[arg-type]
 
 
+class SaysIdentifier(str):
+    """A str that claims to be an identifier, whatever it holds."""
+
+    def isidentifier(self) -> bool:
+        return True
+
+
+class Half(float):
+    """A float subclass, whose repr() could be anything."""
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (((SaysIdentifier("k) or x"), 1.0),), "name must be a str that is an identifier, got "
+                                               "SaysIdentifier"),
+        ((("two words", 1.0),), "name must be a str that is an identifier, got str"),
+        (((3, 1.0),), "name must be a str that is an identifier, got int"),
+        ((("k", Half(0.5)),), "param k must be a float or an int, got Half"),
+        ((("k", True),), "param k must be a float or an int, got bool"),
+        ((("k", "1.0"),), "param k must be a float or an int, got str"),
+    ],
+)
+def test_an_op_takes_params_named_by_exact_identifiers_with_exact_numbers(
+        params: tuple[tuple[Any, Any], ...], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        Op("scaled", "s", 1, lambda a, k: a * k, lambda a, out, k: (k,), (Domain(),),
+           params=params)
+
+
+def test_bind_refuses_a_param_name_that_is_not_exactly_a_str() -> None:
+    with pytest.raises(TypeError, match="got SaysIdentifier"):
+        OPS["leaky_relu"].bind(**{SaysIdentifier("slope"): 0.5})
+    # numbers are made floats: a float subclass or a bool is then only its value
+    for bound in (OPS["leaky_relu"].bind(slope=Half(0.5)), OPS["step"].bind(low=True, high=2)):
+        assert all(type(value) is float for _, value in bound.params)
