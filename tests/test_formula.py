@@ -120,7 +120,8 @@ def test_a_flat_sum_of_50000_characters() -> None:
     assert (root.data, leaves["x"].grad, leaves["y"].grad) == (50_001.0, 25_000.0, 1.0)
 
 
-@pytest.mark.parametrize("text", ["x\n+\ny", "x +\r\n  y\n", "(x\n + y)", "x # first\n+ y # last"])
+@pytest.mark.parametrize("text", ["x\n+\ny", "x +\r\n  y\n", "(x\n + y)", "x # first\n+ y # last",
+                                  "x  # it's x\n+ y  # and \"y\"", "(x +  # a '(\n y)"])
 def test_a_formula_may_span_lines(text: str) -> None:
     root, _ = run(text, x=1.0, y=2.0)
     assert root.data == 3.0

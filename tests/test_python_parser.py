@@ -80,6 +80,8 @@ def test_what_is_not_a_long_sum_stays_too_deep(text: str) -> None:
     ("x # first\r\n+ y # last", "x  \\\n+ y # last"),
     ("x \\\n+ y", "x \\\n+ y"),
     ("'#' +\ny", "'#' + \\\ny"),
+    ("x # it's x\n+ y", "x  \\\n+ y"),
+    ("x + '#' # a '#'\n+ y", "x + '#'  \\\n+ y"),
 ])
 def test_lines_are_joined_where_python_reads_them(source: str, joined: str) -> None:
     assert join_lines(source) == joined
