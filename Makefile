@@ -7,7 +7,7 @@ comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 DEMO_DIR ?= demo-output
 
-.PHONY: demo pictures examples test lint bench graphviz install clean
+.PHONY: demo pictures examples test pytest test-pythons lint bench graphviz install clean
 
 demo: install graphviz
 	$(BIN)/python examples/seed_graph.py $(DEMO_DIR)
@@ -30,8 +30,29 @@ examples: install graphviz
 	@for example in $(EXAMPLES); do echo "== $$example"; \
 	  $(BIN)/python examples/$$example.py $(DEMO_DIR) || exit 1; done
 
-test: install graphviz lint
+test: lint pytest
+
+pytest: install graphviz
 	$(BIN)/python -m pytest
+
+# The tests on each other Python the package supports that this machine has (as pythonX.Y or
+# under pyenv), each in its own .venv-X.Y and without PyTorch: `make test` covers .venv's Python.
+PYTHONS ?= 3.10 3.11 3.12 3.13
+PYENV_ROOT ?= $(HOME)/.pyenv
+
+test-pythons: install
+	@main=$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	for version in $(PYTHONS); do \
+	  [ "$$version" = "$$main" ] && continue; \
+	  found=; \
+	  for python in python$$version $(PYENV_ROOT)/versions/$$version.*/bin/python$$version; do \
+	    if $$python -c "" 2>/dev/null; then found=$$python; break; fi; \
+	  done; \
+	  if [ -z "$$found" ]; then echo "== Python $$version: not on this machine, not tested"; continue; fi; \
+	  echo "== Python $$version: $$found"; \
+	  $(MAKE) --no-print-directory pytest PYTHON=$$found VENV=.venv-$$version EXTRAS=dev,examples \
+	    || exit 1; \
+	done
 
 lint: install
 	$(BIN)/ruff check .
@@ -68,4 +89,4 @@ graphviz:
 	  fi; }
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-*/ $(DEMO_DIR) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -4,6 +4,8 @@
     chainrule "(x + y) * z" x=-2 y=5 z=-4 --explain
 
 Bad input gets one line on standard error and exit status 2; nothing is printed or written.
+A reader that stops early (`| head`) ends the command quietly, with the status 141 (128 +
+SIGPIPE) that a Unix tool stopped by the closed pipe gives.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import argparse
 import codecs
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +28,7 @@ from .stepper import stepper
 from .value import Value
 
 PROG = "chainrule"
-BAD_INPUT, FAILED = 2, 1
+BAD_INPUT, FAILED, BROKEN_PIPE = 2, 1, 141
 PAGE_SUFFIXES = (".html", ".htm")
 OUTPUT_SUFFIXES = (*("." + f for f in FORMATS), *PAGE_SUFFIXES)
 
@@ -74,7 +77,7 @@ def _seconds(text: str) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on argv (default: sys.argv[1:]) and return the exit status."""
     try:
-        return _run(list(sys.argv[1:] if argv is None else argv))
+        return _print(_run(list(sys.argv[1:] if argv is None else argv)))
     except (UsageError, FormulaError, GraphTooLargeError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return BAD_INPUT
@@ -86,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _run(argv: list[str]) -> int:
+def _run(argv: list[str]) -> str:
+    """What to print for argv, once any drawing asked for is written."""
     args = _arguments().parse_args(argv)
     output: Path | None = args.output
     if output is not None:
@@ -103,7 +107,19 @@ def _run(argv: list[str]) -> int:
     root.backward()
     if output is not None:
         _write(root, output, args.timeout)
-    print(_report(root, leaves, args.json, explain(root) if args.explain else None), end="")
+    return _report(root, leaves, args.json, explain(root) if args.explain else None)
+
+
+def _print(text: str) -> int:
+    """Write text to standard output, a character its encoding lacks as an escape (\\u2202)."""
+    encoding = sys.stdout.encoding or "utf-8"
+    try:
+        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would flush into the closed pipe again at exit, and complain: write nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
     return 0
 
 
@@ -158,7 +174,7 @@ def _report(root: Value, leaves: dict[str, Value], as_json: bool,
         }
         if explanation is not None:
             result["explanation"] = explanation
-        return json.dumps(result, ensure_ascii=False, allow_nan=False) + "\n"
+        return json.dumps(result, allow_nan=False) + "\n"  # ASCII: JSON in any encoding
     lines = [f"{name} = {_number(root.data)}"]
     if leaves:
         lines.append("    ".join(f"d{name}/d{k} = {_number(v.grad)}" for k, v in leaves.items()))

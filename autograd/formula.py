@@ -155,9 +155,9 @@ def _parse_python(source: str) -> ast.Expression:
             where = f" at line {e.lineno}, column {e.offset}"
         raise FormulaError(f"syntax error{where}: {message}") from None
     except (RecursionError, MemoryError):
-        raise FormulaError("the formula is nested too deeply for Python's parser (about 3000 "
-                           "levels of brackets, functions or operators at most; a sum may have "
-                           "any number of terms)") from None
+        raise FormulaError("the formula is nested too deeply for Python's parser (operators "
+                           "a few thousand deep at most; a sum may have any number of terms)"
+                           ) from None
 
 
 def _check(text: str, tree: ast.Expression) -> tuple[str, ...]:

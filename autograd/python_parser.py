@@ -8,8 +8,10 @@ such a sum is parsed a part at a time and the parts joined into the tree Python 
 from __future__ import annotations
 
 import ast
+import io
 import keyword
 import re
+import tokenize
 import warnings
 
 PART = 200  # terms of a long sum parsed at a time: a tree this deep every Python builds
@@ -33,12 +35,28 @@ _OPERATORS = {"+": ast.Add, "-": ast.Sub}
 def join_lines(source: str) -> str:
     """source as one logical line: a backslash ends each line but the last (after its comment,
     dropped), so every line and column stays where it was."""
-    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    comments = _comment_columns(source) if "#" in source else {}
+    lines = source.split("\n")
     for i, line in enumerate(lines[:-1]):
-        if "#" in line and "'" not in line and '"' not in line:
-            line = line[:line.index("#")]
+        line = line[:comments.get(i)]
         lines[i] = line if line.endswith("\\") else line + " \\"
     return "\n".join(lines)
+
+
+def _comment_columns(source: str) -> dict[int, int]:
+    """Where a comment starts on each line that has one (a # in a string starts none), as
+    Python's tokenizer finds them, up to the first token it cannot read."""
+    columns = {}
+    bracketed = f"({source}\n)"  # in brackets, lines need no backslash and indents no order
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(bracketed).readline):
+            if token.type == tokenize.COMMENT:
+                row, column = token.start
+                columns[row - 1] = column - 1 if row == 1 else column
+    except (tokenize.TokenError, SyntaxError):
+        pass  # the parser reports the error; the comments before it are dropped all the same
+    return columns
 
 
 def parse_expression(text: str) -> ast.Expression:

@@ -5,6 +5,8 @@ Needs hypothesis (`pip install "chainrule[testing]"`); the rest of autograd does
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -76,11 +78,12 @@ class Program:
     blocks: Mapping[str, Block] = field(default_factory=lambda: BLOCKS, repr=False, compare=False)
 
     def run(self, *leaves: Any) -> Any:
-        """Evaluate on floats, Values or tensors; the result sums every step's node."""
+        """Evaluate on floats, Values or tensors; the result sums every step's node in order."""
         nodes = list(leaves)
         for name, args in self.steps:
             nodes.append(self.blocks[name][1](*(nodes[i] for i in args)))
-        return sum(nodes[len(leaves):])
+        # with +, not sum(): from Python 3.12 sum() adds floats compensated, and Values not
+        return functools.reduce(operator.add, nodes[len(leaves):], 0)
 
     def __repr__(self) -> str:
         return f"Program(leaves={self.leaves}, steps={self.steps})"

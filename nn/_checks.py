@@ -8,7 +8,7 @@ from collections.abc import Sequence
 def positive_int(value: object, name: str) -> int:
     """value itself if it is an int of at least 1."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
+        raise ValueError(f"{name} must be a positive int, got {value!r:.40}")
     return value
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from itertools import pairwise
 from operator import mul
 from typing import Any, Protocol, TypeVar
 
@@ -42,7 +43,8 @@ def activation_function(name: object) -> Callable[[Value], Value]:
     """The activation called name, or a ValueError listing the names there are."""
     function = ACTIVATIONS.get(name) if isinstance(name, str) else None
     if function is None:
-        raise ValueError(f"unknown activation {name!r}: expected one of {', '.join(ACTIVATIONS)}")
+        raise ValueError(f"unknown activation {name!r:.40}: expected one of "
+                         f"{', '.join(ACTIVATIONS)}")
     return function
 
 
@@ -62,6 +64,12 @@ class Module:
 
     path = ""  # the dotted name of this module inside the root module ("" for the root)
     nin: int  # how many inputs calling the module takes
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, object]) -> int:
+        """How many parameters the module built from config (as config() gives) has, without
+        building it; a ValueError if a size in config is not a positive int."""
+        raise NotImplementedError
 
     def children(self) -> Iterator[tuple[str, Module]]:
         """The modules directly inside this one, with their names."""
@@ -157,8 +165,21 @@ class Module:
 def _listing(what: str, names: list[str]) -> str:
     if not names:
         return ""
-    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    shown = ", ".join(f"{name:.60}" for name in names[:5])
+    shown += f" and {len(names) - 5} more" if len(names) > 5 else ""
     return f"{what} {shown}"
+
+
+def _biases(config: Mapping[str, object]) -> int:
+    """1 if config's neurons have a bias (the default), else 0."""
+    return 0 if config.get("bias", True) is False else 1
+
+
+def _layer_sizes(nouts: object) -> list[int]:
+    """nouts, checked: a non-empty list of positive ints."""
+    if isinstance(nouts, int | str) or not isinstance(nouts, Sequence) or not nouts:
+        raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r:.40}")
+    return [positive_int(n, "each layer size in nouts") for n in nouts]
 
 
 def _check_input(x: Input, nin: int, who: object) -> None:
@@ -175,10 +196,15 @@ class Neuron(Module):
         self.activation = activation
         self._activate = activation_function(activation)
         if not isinstance(bias, bool):
-            raise ValueError(f"bias must be True or False, got {bias!r}")
+            raise ValueError(f"bias must be True or False, got {bias!r:.40}")
         rng = random_generator(seed)
         self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w.{i}") for i in range(nin)]
         self.b = Value(rng.uniform(-1.0, 1.0), label="b") if bias else None
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, object]) -> int:
+        """nin weights and a bias unless config's bias is False."""
+        return positive_int(config.get("nin"), "nin") + _biases(config)
 
     def _own_parameters(self) -> Iterator[tuple[str, Value]]:
         yield from ((f"w.{i}", w) for i, w in enumerate(self.w))
@@ -219,6 +245,11 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, bias, rng) for _ in range(nout)]
         self._set_path(self.path)
 
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, object]) -> int:
+        """nout neurons' parameters."""
+        return positive_int(config.get("nout"), "nout") * Neuron.parameter_count(config)
+
     def children(self) -> Iterator[tuple[str, Module]]:
         """The neurons, named neurons.0, neurons.1, ..."""
         return ((f"neurons.{i}", n) for i, n in enumerate(self.neurons))
@@ -244,11 +275,9 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
                  output_activation: str | None = None, bias: bool = True,
                  seed: Seed = None) -> None:
-        if isinstance(nouts, int | str) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        self.nouts = _layer_sizes(nouts)
         rng = random_generator(seed)
         self.nin = positive_int(nin, "nin")
-        self.nouts = [positive_int(n, "each layer size in nouts") for n in nouts]
         self.activation = activation
         self.output_activation = "linear" if output_activation is None else output_activation
         activation_function(activation)
@@ -258,6 +287,12 @@ class MLP(Module):
             for i in range(len(self.nouts))
         ]
         self._set_path(self.path)
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, object]) -> int:
+        """Each layer's parameters: one neuron's for each of its outputs."""
+        sizes = [positive_int(config.get("nin"), "nin"), *_layer_sizes(config.get("nouts"))]
+        return sum(n_out * (n_in + _biases(config)) for n_in, n_out in pairwise(sizes))
 
     def _activation_of(self, layer: int) -> str:
         return self.output_activation if layer == len(self.nouts) - 1 else self.activation

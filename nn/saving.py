@@ -6,20 +6,26 @@ the new one, never half of one, and a replaced file keeps its mode.
 
 from __future__ import annotations
 
-import itertools
+import codecs
+import inspect
 import json
 import math
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from autograd import write_atomically
 
+from ._checks import positive_int
 from .module import MLP, Layer, Module, Neuron
 
 FORMAT = "chainrule.nn"
 VERSION = 1
 MODULES: dict[str, type[Neuron | Layer | MLP]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
+MAX_PARAMETERS = 1_000_000  # load()'s default limit: a million take some 0.8 GB and 20 s to load
+BYTES_PER_PARAMETER = 256  # load() reads at most this much a parameter (save writes about 55)
+_HOW_TO_LOAD_LARGER = "load(path, max_parameters=...) reads larger models"
 
 
 def save(model: Module, path: str | os.PathLike[str]) -> Path:
@@ -38,21 +44,49 @@ def save(model: Module, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def load(path: str | os.PathLike[str]) -> Module:
-    """The model saved at path; a ValueError saying what is wrong if the file is not one."""
+def load(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> Module:
+    """The model saved at path; a ValueError saying what is wrong if the file is not one.
+
+    A file whose model has more than max_parameters parameters is refused before anything is
+    built (or the file read beyond what such a model takes).
+    """
+    positive_int(max_parameters, "max_parameters")
     target = Path(path)
-    content = target.read_bytes()
+    content = _read(target, max_parameters)
+    skipped = len(codecs.BOM_UTF8) if content.startswith(codecs.BOM_UTF8) else 0
     try:
-        document = json.loads(content, parse_constant=_refuse_constant, parse_float=_finite)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        text = content[skipped:].decode()  # UTF-8 as save writes it, not UTF-16 as json guesses
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{target} is not a saved model: not UTF-8 text ({error.reason} at "
+                         f"byte {skipped + error.start + 1})") from None
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite,
+                              parse_int=_integer, object_pairs_hook=_object)
+    except RecursionError:
+        raise ValueError(f"{target} is not a saved model: its JSON is nested too deeply"
+                         ) from None
+    except json.JSONDecodeError as error:
         raise ValueError(f"{target} is not a saved model: not valid JSON, perhaps truncated "
                          f"({error})") from None
     except ValueError as error:
         raise ValueError(f"{target} is not a saved model: {error}") from None
     try:
-        return _model_from(document)
+        return _model_from(document, max_parameters)
     except (ValueError, TypeError) as error:
         raise ValueError(f"{target} does not hold a model that can be loaded: {error}") from None
+
+
+def _read(target: Path, max_parameters: int) -> bytes:
+    """The file's bytes, read no further than a model of max_parameters parameters takes."""
+    if target.is_dir():
+        raise ValueError(f"{target} is a directory, not a model file")
+    most = BYTES_PER_PARAMETER * max_parameters + 4096
+    with target.open("rb") as file:
+        content = file.read(most + 1)
+    if len(content) > most:
+        raise ValueError(f"{target} is larger than a model of at most {max_parameters:,} "
+                         f"parameters takes ({most:,} bytes); {_HOW_TO_LOAD_LARGER}")
+    return content
 
 
 def _refuse_constant(name: str) -> float:
@@ -62,43 +96,65 @@ def _refuse_constant(name: str) -> float:
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"it holds {text}, too large for a float")
+        raise ValueError(f"it holds {text:.40}, too large for a float")
     return value
 
 
-def _model_from(document: Any) -> Module:
+def _integer(text: str) -> int:
+    if not math.isfinite(float(text)):  # float() reads any number of digits; int() does not
+        raise ValueError(f"it holds an integer of {len(text.lstrip('-')):,} digits, too large "
+                         f"for a float")
+    return int(text)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refused if it holds a key twice (which value would count?)."""
+    document = dict(pairs)
+    if len(document) < len(pairs):
+        counts = Counter(key for key, _ in pairs)
+        twice = next(key for key, count in counts.items() if count > 1)
+        raise ValueError(f"it holds the key {twice!r:.60} twice")
+    return document
+
+
+def _model_from(document: Any, max_parameters: int) -> Module:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"no \"format\": \"{FORMAT}\" entry at the top")
-    if document.get("version") != VERSION:
-        raise ValueError(f"version {document.get('version')!r} is not the supported {VERSION}")
+    version = document.get("version")
+    if type(version) is not int or version != VERSION:  # not 1.0, not true
+        raise ValueError(f"version {version!r:.40} is not the supported {VERSION}")
     missing = [key for key in ("module", "config", "state") if key not in document]
     if missing:
         raise ValueError("missing " + ", ".join(repr(key) for key in missing))
     cls = MODULES.get(document["module"]) if isinstance(document["module"], str) else None
     if cls is None:
-        raise ValueError(f"unknown module {document['module']!r}: expected one of "
+        raise ValueError(f"unknown module {document['module']!r:.40}: expected one of "
                          + ", ".join(MODULES))
     config, state = document["config"], document["state"]
     if not isinstance(config, dict):
         raise ValueError(f"\"config\" must be an object, got {config!r:.60}")
-    wanted = _parameter_count(config)
-    if isinstance(state, dict) and wanted is not None and wanted > len(state):
-        # checked before building, so that a size of 10**9 is an error, not a long wait
-        raise ValueError(f"the config asks for {wanted} parameters, the state holds {len(state)}")
-    try:
-        model = cls(**config, seed=0)
-    except TypeError as error:
-        raise ValueError(f"the config does not fit {cls.__name__}: {error}") from None
+    keys = [name for name in inspect.signature(cls).parameters if name != "seed"]
+    unknown = [key for key in config if key not in keys]
+    if unknown:
+        raise ValueError(f"the config does not fit {cls.__name__}: unknown key {unknown[0]!r:.40} "
+                         f"(expected {', '.join(keys)})")
+    # every size checked before anything is built, so that 10**10 weights is an error
+    wanted = cls.parameter_count(config)
+    if wanted > max_parameters:
+        raise ValueError(f"the config asks for {_amount(wanted)} parameters, more than the limit "
+                         f"of {max_parameters:,} ({_HOW_TO_LOAD_LARGER})")
+    if not isinstance(state, dict):
+        raise ValueError(f"\"state\" must be an object of numbers by parameter name, got "
+                         f"{type(state).__name__}")
+    if wanted > len(state):
+        raise ValueError(f"the config asks for {wanted:,} parameters, the state holds "
+                         f"{len(state):,}")
+    model = cls(**config, seed=0)
     model.load_state_dict(state)
     return model
 
 
-def _parameter_count(config: dict[str, Any]) -> int | None:
-    """How many parameters config's architecture has (None if its sizes are not all ints)."""
-    nouts = config.get("nouts", [config.get("nout", 1)])
-    sizes = [config.get("nin"), *nouts] if isinstance(nouts, list) else []
-    ints = [n for n in sizes if isinstance(n, int) and not isinstance(n, bool)]
-    if not ints or len(ints) != len(sizes):
-        return None
-    bias = 1 if config.get("bias", True) else 0
-    return sum(n_out * (n_in + bias) for n_in, n_out in itertools.pairwise(ints))
+def _amount(count: int) -> str:
+    """count with thousands separators, or its order of magnitude when that would be long."""
+    digits = len(str(count))
+    return f"{count:,}" if digits <= 18 else f"about 10^{digits - 1}"

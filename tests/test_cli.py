@@ -237,6 +237,38 @@ def test_an_argument_that_is_not_utf8_is_one_line() -> None:
                            b"column 1, not a character: is it UTF-8 text?\n")
 
 
+def test_what_the_output_encoding_lacks_is_written_as_escapes() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run([sys.executable, "-m", "autograd", *SEED, "--explain"], env=env,
+                          capture_output=True, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout.decode("ascii").splitlines()[2:4] == [
+        "", "\\u2202f/\\u2202f = 1"]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "utf-8"])
+def test_json_output_is_json_in_any_encoding(encoding: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": encoding}
+    formula = "σ * \U00020000"  # a name outside the Basic Multilingual Plane too
+    done = subprocess.run([sys.executable, "-m", "autograd", formula, "σ=2", "\U00020000=3",
+                           "--json", "--explain"],
+                          env=env, capture_output=True, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (0, b"")
+    result = json.loads(done.stdout.decode(encoding))
+    assert result["gradients"] == {"σ": 3.0, "\U00020000": 2.0}
+    assert result["explanation"].startswith("∂f/∂f = 1\n")
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen([sys.executable, "-m", "autograd", *SEED, "--explain"], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # as `| head -c1` does once it has read enough
+        err = process.stderr.read()
+    assert (process.returncode, err) == (141, b"")  # 128 + SIGPIPE, as the shell reports
+
+
 def test_the_console_script_is_declared() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert '[project.scripts]\nchainrule = "autograd.cli:main"\n' in pyproject

@@ -115,6 +115,27 @@ def test_state_dict_round_trip() -> None:
     assert list(source.state_dict()) == [name for name, _ in source.named_parameters()]
 
 
+@pytest.mark.parametrize("model", [
+    nn.Neuron(3, seed=0), nn.Neuron(3, bias=False, seed=0), nn.Layer(2, 4, seed=0),
+    nn.Layer(2, 4, bias=False, seed=0), nn.MLP(3, [4, 2, 1], seed=0),
+    nn.MLP(3, [4, 2], bias=False, seed=0),
+], ids=["Neuron", "Neuron-no-bias", "Layer", "Layer-no-bias", "MLP", "MLP-no-bias"])
+def test_the_parameter_count_from_a_config_is_the_built_models(model: nn.Module) -> None:
+    assert type(model).parameter_count(model.config()) == len(model.parameters())
+
+
+@pytest.mark.parametrize(("module", "config", "message"), [
+    (nn.Neuron, {}, "nin must be a positive int, got None"),
+    (nn.Layer, {"nin": 2}, "nout must be a positive int, got None"),
+    (nn.MLP, {"nin": 2, "nouts": 3}, "nouts must be a non-empty list of layer sizes, got 3"),
+    (nn.MLP, {"nin": 2, "nouts": [2, 0]}, "each layer size in nouts must be a positive int"),
+])
+def test_a_parameter_count_checks_the_sizes(module: type[nn.Module], config: dict[str, object],
+                                            message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        module.parameter_count(config)
+
+
 def test_load_state_dict_names_missing_and_unexpected_parameters() -> None:
     model = nn.MLP(2, [2, 1], seed=0)
     state = model.state_dict()

@@ -54,6 +54,13 @@ def test_a_program_runs_on_floats_and_values_alike() -> None:
     assert [leaf.label for leaf in values([1.0, 2.0])] == ["x0", "x1"]
 
 
+def test_a_program_adds_its_steps_in_order_on_every_python() -> None:
+    # 5e15 + 0.75 rounds to 5e15 + 1, so in order the sum is 1.0; a compensated sum (as sum()
+    # of floats is from Python 3.12 on) gives 0.75, which adding Values never does
+    program = Program((1e16, 1.0), (("scale", (0,)), ("scale", (1,)), ("neg", (2,))))
+    assert program.run(*program.leaves) == program.run(*values(program.leaves)).data == 1.0
+
+
 def test_only_autograd_testing_needs_hypothesis() -> None:
     without_hypothesis = (
         "import sys; sys.modules['hypothesis'] = None\n"
