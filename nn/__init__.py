@@ -12,7 +12,7 @@ from pathlib import Path
 from autograd import skip_frames_from
 
 from . import data, init, losses, optim
-from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from .module import ACTIVATIONS, MLP, Dropout, Layer, Module, Neuron
 from .saving import load, save
 from .train import accuracy, classify, decision_threshold, evaluate, fit, predict
 
@@ -21,6 +21,7 @@ skip_frames_from(Path(__file__).parent)  # detect_anomaly() names the user's lin
 __all__ = [
     "ACTIVATIONS",
     "MLP",
+    "Dropout",
     "Layer",
     "Module",
     "Neuron",

@@ -12,9 +12,23 @@ def positive_int(value: object, name: str) -> int:
     return value
 
 
+def at_least_zero(value: object, name: str) -> float:
+    """value as a float if it is a number >= 0."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0.0:
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    return float(value)
+
+
 def check_rows_and_targets(X: Sequence[object], y: Sequence[object]) -> None:
     """Check that a data set is non-empty, with one target a row."""
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)} targets")
     if not X:
         raise ValueError("the data set is empty")
+
+
+def probability(value: object, name: str) -> float:
+    """value as a float if it is a number in [0, 1]."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
+    return float(value)

@@ -189,3 +189,40 @@ def test_a_layer_of_one_neuron_is_classified_as_one_output() -> None:
     X = [[0.5, 9.0], [-0.5, 9.0], [2.0, 9.0]]
     assert nn.classify(layer, X) == [1, 0, 1]
     assert nn.accuracy(layer, X, [1.0, -1.0, -1.0]) == pytest.approx(2 / 3)
+
+
+# --- schedulers, modes, frozen parameters, checkpoints ---
+
+
+def test_fit_trains_in_training_mode_validates_in_eval_mode_and_restores_the_mode() -> None:
+    seen: list[bool] = []
+    model = nn.MLP(2, [8, 1], activation="tanh", dropout=0.5, seed=0)
+
+    def watching(prediction: losses.Prediction, target: object) -> Value:
+        seen.append(model.dropouts[0].training)
+        return losses.mse(prediction, target)
+
+    model.eval()
+    history = nn.fit(model, X4, Y4, loss=watching, optimizer=SGD(model.parameters(), lr=0.1),
+                     epochs=2, validation=(X4[:1], Y4[:1]), progress=False)
+    assert seen == [True] * 4 + [False] + [True] * 4 + [False]
+    assert not any(module.training for module in model.modules())
+    assert history["val_loss"][-1] == nn.evaluate(model, X4[:1], Y4[:1], loss="mse")["loss"]
+
+
+def test_dropout_changes_training_and_the_same_seed_repeats_it() -> None:
+    def train(dropout: float) -> dict[str, float]:
+        model = nn.MLP(2, [8, 1], activation="tanh", dropout=dropout, seed=0)
+        nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1),
+               epochs=3, seed=0, progress=False)
+        return model.state_dict()
+
+    assert train(0.5) == train(0.5)
+    assert train(0.5) != train(0.0)
+
+
+def test_compile_refuses_a_model_with_dropout() -> None:
+    model = nn.MLP(2, [4, 1], dropout=0.5, seed=0)
+    with pytest.raises(ValueError, match=r"compile=True traces one graph.*dropout"):
+        nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1),
+               compile=True, progress=False)
