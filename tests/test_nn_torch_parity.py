@@ -136,6 +136,26 @@ def test_updates_are_bit_for_bit_torchs_without_fused_multiply_add() -> None:
     assert differ == 0
 
 
+
+def test_a_frozen_parameter_is_skipped_as_torch_skips_one_without_a_gradient() -> None:
+    mine = nn.Layer(2, 2, seed=0)
+    theirs = [torch.tensor(p.data, dtype=F64, requires_grad=True) for p in mine.parameters()]
+    optimizers = (Adam(mine.parameters(), lr=0.1), torch.optim.Adam(theirs, lr=0.1))
+    second = len(mine.neurons[0].parameters())  # the second neuron's parameters start here
+    for step, frozen in enumerate([False, True, True, False, False]):
+        mine.neurons[1].requires_grad_(not frozen)
+        for k, (p, t) in enumerate(zip(mine.parameters(), theirs, strict=True)):
+            p.grad = 0.5 + k - step
+            t.grad = None if frozen and k >= second else torch.tensor(p.grad, dtype=F64)
+        for optimizer in optimizers:
+            optimizer.step()
+    assert [p.data for p in mine.parameters()] == pytest.approx(
+        [t.item() for t in theirs], rel=1e-14)
+    state = optimizers[1].state
+    assert optimizers[0].steps == [int(state[t]["step"].item()) for t in theirs] == [5] * 3 + [
+        3] * 3
+
+
 # --- losses ---
 
 logit = st.floats(-50.0, 50.0)

@@ -226,3 +226,15 @@ def test_compile_refuses_a_model_with_dropout() -> None:
     with pytest.raises(ValueError, match=r"compile=True traces one graph.*dropout"):
         nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1),
                compile=True, progress=False)
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compiled"])
+def test_a_frozen_layer_stays_as_it_is_while_the_rest_learns(compiled: bool) -> None:
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    model.layers[0].requires_grad_(False)
+    frozen = model.layers[0].state_dict()
+    before = model.layers[1].state_dict()
+    nn.fit(model, X4, Y4, loss="mse", optimizer=nn.optim.Adam(model.parameters(), lr=0.1),
+           epochs=3, batch_size=2, progress=False, compile=compiled)
+    assert model.layers[0].state_dict() == frozen
+    assert all(v != before[k] for k, v in model.layers[1].state_dict().items())
