@@ -11,7 +11,7 @@ from pathlib import Path
 
 from autograd import skip_frames_from
 
-from . import data, init, losses, optim
+from . import data, init, losses, optim, schedulers
 from .module import ACTIVATIONS, MLP, Dropout, Layer, Module, Neuron
 from .saving import load, save
 from .train import accuracy, classify, decision_threshold, evaluate, fit, predict
@@ -37,4 +37,5 @@ __all__ = [
     "optim",
     "predict",
     "save",
+    "schedulers",
 ]

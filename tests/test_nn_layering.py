@@ -42,7 +42,7 @@ def test_nn_does_not_need_matplotlib(module: str) -> None:
 def test_every_public_name_is_exported_and_documented() -> None:
     for name in nn.__all__:
         assert getattr(nn, name).__doc__, name
-    for submodule in (nn.init, nn.losses, nn.optim, nn.data):
+    for submodule in (nn.init, nn.losses, nn.optim, nn.schedulers, nn.data):
         public = [name for name in vars(submodule) if not name.startswith("_")
                   and callable(getattr(submodule, name))
                   and getattr(getattr(submodule, name), "__module__", "") == submodule.__name__]

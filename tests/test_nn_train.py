@@ -194,6 +194,26 @@ def test_a_layer_of_one_neuron_is_classified_as_one_output() -> None:
 # --- schedulers, modes, frozen parameters, checkpoints ---
 
 
+def test_a_scheduler_steps_after_each_epoch() -> None:
+    model = model_copy()
+    optimizer = SGD(model.parameters(), lr=0.1)
+    scheduler = nn.schedulers.StepLR(optimizer, step_size=2, gamma=0.5)
+    reference = model_copy()
+    reference_optimizer = SGD(reference.parameters(), lr=0.1)
+    nn.fit(model, X4, Y4, loss="mse", optimizer=optimizer, epochs=5, shuffle=False,
+           progress=False, scheduler=scheduler)
+    for lr in (0.1, 0.1, 0.05, 0.05, 0.025):
+        reference_optimizer.lr = lr
+        nn.fit(reference, X4, Y4, loss="mse", optimizer=reference_optimizer, shuffle=False,
+               progress=False)
+    assert scheduler.last_epoch == 5
+    assert optimizer.lr == 0.025
+    assert model.state_dict() == reference.state_dict()
+    with pytest.raises(TypeError, match=r"scheduler must be an nn\.schedulers scheduler"):
+        nn.fit(model, X4, Y4, loss="mse", optimizer=optimizer,
+               scheduler=0.5, progress=False)  # type: ignore[arg-type]
+
+
 def test_fit_trains_in_training_mode_validates_in_eval_mode_and_restores_the_mode() -> None:
     seen: list[bool] = []
     model = nn.MLP(2, [8, 1], activation="tanh", dropout=0.5, seed=0)
