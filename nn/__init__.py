@@ -13,6 +13,7 @@ from autograd import skip_frames_from
 
 from . import data, init, losses, optim, schedulers
 from .module import ACTIVATIONS, MLP, Dropout, Layer, Module, Neuron
+from .pytorch import from_torch, to_torch
 from .saving import load, save
 from .train import accuracy, classify, decision_threshold, evaluate, fit, predict
 
@@ -31,6 +32,7 @@ __all__ = [
     "decision_threshold",
     "evaluate",
     "fit",
+    "from_torch",
     "init",
     "load",
     "losses",
@@ -38,4 +40,5 @@ __all__ = [
     "predict",
     "save",
     "schedulers",
+    "to_torch",
 ]
