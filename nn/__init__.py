@@ -14,7 +14,7 @@ from autograd import skip_frames_from
 from . import data, init, losses, optim, schedulers
 from .module import ACTIVATIONS, MLP, Dropout, Layer, Module, Neuron
 from .pytorch import from_torch, to_torch
-from .saving import load, save
+from .saving import load, load_training_state, save
 from .train import accuracy, classify, decision_threshold, evaluate, fit, predict
 
 skip_frames_from(Path(__file__).parent)  # detect_anomaly() names the user's line, not nn's
@@ -35,6 +35,7 @@ __all__ = [
     "from_torch",
     "init",
     "load",
+    "load_training_state",
     "losses",
     "optim",
     "predict",

@@ -1,5 +1,6 @@
 """Saving a model as JSON (its architecture and weights) and loading it back; never pickle.
 
+A checkpoint also holds an optimizer's and a scheduler's state, to go on training from.
 The file is written to a temporary file beside the target and renamed over it, so a crash
 leaves either the old file or the new one, never half of one.
 """
@@ -15,14 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from .module import MLP, Layer, Module, Neuron
+from .optim import Optimizer
+from .schedulers import Scheduler
 
 FORMAT = "chainrule.nn"
 VERSION = 1
 MODULES: dict[str, type[Neuron | Layer | MLP]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
 
 
-def save(model: Module, path: str | os.PathLike[str]) -> Path:
-    """Write model's architecture and weights to path as JSON, atomically."""
+def save(model: Module, path: str | os.PathLike[str], *, optimizer: Optimizer | None = None,
+         scheduler: Scheduler | None = None) -> Path:
+    """Write model's architecture and weights (and training state) to path as JSON, atomically.
+
+    With an optimizer or scheduler, their state_dict() goes in too: load_training_state reads
+    it back into an optimizer made on the loaded model's parameters() (and its scheduler).
+    """
     kind = type(model).__name__
     if MODULES.get(kind) is not type(model):
         raise TypeError(f"save() writes a Neuron, Layer or MLP, got {kind}")
@@ -32,14 +40,48 @@ def save(model: Module, path: str | os.PathLike[str]) -> Path:
             raise ValueError(f"cannot save a non-finite parameter: {name} = {value}")
     document = {"format": FORMAT, "version": VERSION, "module": kind,
                 "config": model.config(), "state": state}
+    for key, part in (("optimizer", optimizer), ("scheduler", scheduler)):
+        if part is not None:
+            document[key] = part.state_dict()
+    try:
+        text = json.dumps(document, indent=1, allow_nan=False)
+    except ValueError:
+        raise ValueError("cannot save a non-finite number in the optimizer's or the scheduler's "
+                         "state") from None
     target = Path(path)
-    _write_atomically(target, json.dumps(document, indent=1).encode() + b"\n")
+    _write_atomically(target, text.encode() + b"\n")
     return target
 
 
 def load(path: str | os.PathLike[str]) -> Module:
     """The model saved at path; a ValueError saying what is wrong if the file is not one."""
     target = Path(path)
+    document = _read(target)
+    try:
+        return _model_from(document)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{target} does not hold a model that can be loaded: {error}") from None
+
+
+def load_training_state(path: str | os.PathLike[str], optimizer: Optimizer,
+                        scheduler: Scheduler | None = None) -> None:
+    """Load the optimizer's (and scheduler's) state saved at path by save(..., optimizer=...)."""
+    target = Path(path)
+    document = _read(target)
+    for key, part in (("optimizer", optimizer), ("scheduler", scheduler)):
+        if part is None:
+            continue
+        if not isinstance(document, dict) or key not in document:
+            raise ValueError(f"{target} holds no {key} state: save it with "
+                             f"nn.save(model, path, {key}=...)")
+        try:
+            part.load_state_dict(document[key])
+        except ValueError as error:
+            raise ValueError(f"{target}: the {key} state does not fit: {error}") from None
+
+
+def _read(target: Path) -> Any:
+    """The JSON document in target, or a ValueError saying why it is not a saved model."""
     content = target.read_bytes()
     try:
         document = json.loads(content, parse_constant=_refuse_constant, parse_float=_finite)
@@ -48,10 +90,7 @@ def load(path: str | os.PathLike[str]) -> Module:
                          f"({error})") from None
     except ValueError as error:
         raise ValueError(f"{target} is not a saved model: {error}") from None
-    try:
-        return _model_from(document)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{target} does not hold a model that can be loaded: {error}") from None
+    return document
 
 
 def _refuse_constant(name: str) -> float:
