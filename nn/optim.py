@@ -12,7 +12,7 @@ from typing import Any, TypeGuard
 
 from autograd import Value, div
 
-from ._checks import at_least_zero
+from ._checks import at_least_zero, rebuilt
 from ._requires_grad import requires_grad
 
 
@@ -55,20 +55,8 @@ class Optimizer:
         The settings (lr included) and every parameter's state are replaced, or, if anything
         in `state` is wrong, nothing is, and a ValueError says what.
         """
-        if not isinstance(state, Mapping) or set(state) != {"optimizer", "settings", "state"}:
-            raise ValueError("an optimizer's state must be a dict with the keys optimizer, "
-                             "settings and state, as state_dict() gives")
-        kind = type(self).__name__
-        if state["optimizer"] != kind:
-            raise ValueError(f"the state of {state['optimizer']!r} cannot be loaded into {kind}")
-        settings = state["settings"]
-        if not isinstance(settings, Mapping):
-            raise ValueError(f"the settings must be a dict, got {settings!r:.60}")
-        try:
-            checked = type(self)(self.params, **settings)
-        except TypeError as error:
-            raise ValueError(f"the settings do not fit {kind}: {error}") from None
-        checked._load_state(state["state"])
+        checked, saved = rebuilt(state, "optimizer", type(self), self.params)
+        checked._load_state(saved)
         vars(self).update(vars(checked))
 
     def _settings(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ._checks import at_least_zero, positive_int
+from ._checks import at_least_zero, positive_int, rebuilt
 from .optim import Optimizer
 
 
@@ -45,21 +45,10 @@ class Scheduler:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Go on from a state_dict() of the same kind of scheduler (the optimizer keeps its lr)."""
-        if not isinstance(state, Mapping) or set(state) != {"scheduler", "settings", "state"}:
-            raise ValueError("a scheduler's state must be a dict with the keys scheduler, "
-                             "settings and state, as state_dict() gives")
-        kind = type(self).__name__
-        if state["scheduler"] != kind:
-            raise ValueError(f"the state of {state['scheduler']!r} cannot be loaded into {kind}")
-        settings, counts = state["settings"], state["state"]
-        if not isinstance(settings, Mapping) or not isinstance(counts, Mapping) or set(
-                counts) != {"last_epoch", "base_lr", "last_lr"}:
-            raise ValueError("the settings must be a dict, and the state a dict with the keys "
-                             "last_epoch, base_lr and last_lr")
-        try:
-            checked = type(self)(self.optimizer, **settings)
-        except TypeError as error:
-            raise ValueError(f"the settings do not fit {kind}: {error}") from None
+        checked, counts = rebuilt(state, "scheduler", type(self), self.optimizer)
+        if not isinstance(counts, Mapping) or set(counts) != {"last_epoch", "base_lr", "last_lr"}:
+            raise ValueError("the state must be a dict with the keys last_epoch, base_lr and "
+                             "last_lr")
         checked.last_epoch = _at_least_zero_int(counts["last_epoch"], "last_epoch")
         checked.base_lr = at_least_zero(counts["base_lr"], "base_lr")
         checked.last_lr = at_least_zero(counts["last_lr"], "last_lr")
