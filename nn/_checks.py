@@ -15,6 +15,13 @@ def positive_int(value: object, name: str) -> int:
     return value
 
 
+def count(value: object, name: str) -> int:
+    """value itself if it is an int of at least 0."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {value!r}")
+    return value
+
+
 def at_least_zero(value: object, name: str) -> float:
     """value as a float if it is a number >= 0."""
     if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0.0:

@@ -330,7 +330,7 @@ class MLP(Module):
             for i in range(len(self.nouts))
         ]
         hidden = len(self.nouts) - 1
-        self.dropouts = [Dropout(dropout, rng) for _ in range(hidden)] if dropout else []
+        self.dropouts = [Dropout(self.dropout, rng) for _ in range(hidden)] if dropout else []
         self._set_path(self.path)
 
     def _activation_of(self, layer: int) -> str:

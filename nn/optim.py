@@ -12,7 +12,7 @@ from typing import Any, TypeGuard
 
 from autograd import Value, div
 
-from ._checks import at_least_zero, rebuilt
+from ._checks import at_least_zero, count, rebuilt
 from ._requires_grad import requires_grad
 
 
@@ -203,11 +203,10 @@ class Adam(Optimizer):
 
     def _load_state(self, state: object) -> None:
         steps, m, v = self._entries(state, ("steps", "m", "v"))
-        _checked("steps", steps, lambda t: isinstance(t, int) and not isinstance(t, bool)
-                 and t >= 0, "an int >= 0")
+        counts = [count(t, f"the state's steps[{i}]") for i, t in enumerate(steps)]
         _checked("m", m, _is_number, "a finite number")
         _checked("v", v, lambda x: _is_number(x) and x >= 0.0, "a finite number >= 0")
-        self.steps, self.m, self.v = list(steps), [float(x) for x in m], [float(x) for x in v]
+        self.steps, self.m, self.v = counts, [float(x) for x in m], [float(x) for x in v]
 
     def __repr__(self) -> str:
         return (f"Adam({len(self.params)} parameters, lr={self.lr!r}, betas={self.betas!r}, "

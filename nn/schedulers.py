@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ._checks import at_least_zero, positive_int, rebuilt
+from ._checks import at_least_zero, count, positive_int, rebuilt
 from .optim import Optimizer
 
 
@@ -49,7 +49,7 @@ class Scheduler:
         if not isinstance(counts, Mapping) or set(counts) != {"last_epoch", "base_lr", "last_lr"}:
             raise ValueError("the state must be a dict with the keys last_epoch, base_lr and "
                              "last_lr")
-        checked.last_epoch = _at_least_zero_int(counts["last_epoch"], "last_epoch")
+        checked.last_epoch = count(counts["last_epoch"], "last_epoch")
         checked.base_lr = at_least_zero(counts["base_lr"], "base_lr")
         checked.last_lr = at_least_zero(counts["last_lr"], "last_lr")
         vars(self).update(vars(checked))
@@ -63,12 +63,6 @@ class Scheduler:
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in self._settings().items())
         return f"{type(self).__name__}({settings}, last_epoch={self.last_epoch})"
-
-
-def _at_least_zero_int(value: object, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{name} must be an int >= 0, got {value!r}")
-    return value
 
 
 class StepLR(Scheduler):
