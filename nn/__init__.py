@@ -11,9 +11,10 @@ from pathlib import Path
 
 from autograd import skip_frames_from
 
-from . import data, init, losses, optim
-from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
-from .saving import load, save
+from . import data, init, losses, optim, schedulers
+from .module import ACTIVATIONS, MLP, Dropout, Layer, Module, Neuron
+from .pytorch import from_torch, to_torch
+from .saving import load, load_training_state, save
 from .train import accuracy, classify, decision_threshold, evaluate, fit, predict
 
 skip_frames_from(Path(__file__).parent)  # detect_anomaly() names the user's line, not nn's
@@ -21,6 +22,7 @@ skip_frames_from(Path(__file__).parent)  # detect_anomaly() names the user's lin
 __all__ = [
     "ACTIVATIONS",
     "MLP",
+    "Dropout",
     "Layer",
     "Module",
     "Neuron",
@@ -30,10 +32,14 @@ __all__ = [
     "decision_threshold",
     "evaluate",
     "fit",
+    "from_torch",
     "init",
     "load",
+    "load_training_state",
     "losses",
     "optim",
     "predict",
     "save",
+    "schedulers",
+    "to_torch",
 ]

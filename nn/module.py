@@ -1,4 +1,4 @@
-"""Neuron, Layer and MLP: modules whose parameters are Values, named by dotted paths."""
+"""Neuron, Layer, Dropout and MLP: modules whose parameters are Values, named by dotted paths."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any, Protocol, TypeVar
 
 from autograd import Value, scope
 
-from ._checks import positive_int
+from ._checks import positive_int, probability
+from ._requires_grad import set_requires_grad
 
 Input = Sequence[Value | float]
 Seed = int | random.Random | None
@@ -59,11 +60,15 @@ def random_generator(seed: Seed) -> random.Random:
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
 
 
+M = TypeVar("M", bound="Module")
+
+
 class Module:
     """A part of a model: its parameters, their names and gradients, and its state as a dict."""
 
     path = ""  # the dotted name of this module inside the root module ("" for the root)
     nin: int  # how many inputs calling the module takes
+    training = True  # False after eval(): modules that differ in training (Dropout) then don't
 
     @classmethod
     def parameter_count(cls, config: Mapping[str, object]) -> int:
@@ -74,6 +79,37 @@ class Module:
     def children(self) -> Iterator[tuple[str, Module]]:
         """The modules directly inside this one, with their names."""
         return iter(())
+
+    def named_modules(self) -> Iterator[tuple[str, Module]]:
+        """This module (named "") and every module inside it, each with its dotted name."""
+        yield "", self
+        for child_name, child in self.children():
+            for name, module in child.named_modules():
+                yield (f"{child_name}.{name}" if name else child_name), module
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, in the order of named_modules()."""
+        return (module for _, module in self.named_modules())
+
+    def train(self: M, mode: bool = True) -> M:
+        """Set `training` on this module and every module inside it; return the module."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"mode must be True or False, got {mode!r}")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self: M) -> M:
+        """Evaluation mode (training False), as train(False): Dropout passes inputs through."""
+        return self.train(False)
+
+    def requires_grad_(self: M, requires_grad: bool = True) -> M:
+        """Let every parameter learn, or (False) freeze them: optimizers then leave them be."""
+        if not isinstance(requires_grad, bool):
+            raise ValueError(f"requires_grad must be True or False, got {requires_grad!r}")
+        for p in self.parameters():
+            set_requires_grad(p, requires_grad)
+        return self
 
     def _own_parameters(self) -> Iterator[tuple[str, Value]]:
         return iter(())
@@ -265,27 +301,65 @@ class Layer(Module):
             return [n._run(x, scoped) for n in self.neurons]
 
 
+class Dropout(Module):
+    """While training, zero each input with probability p and scale the rest by 1/(1 − p).
+
+    In eval mode, and for p = 0, the inputs pass through unchanged (the same Values). The draws
+    come from `seed` (an int, a random.Random, or None for a fresh generator), never from global
+    state. Calling it takes a list of Values of any length, as a layer gives.
+    """
+
+    def __init__(self, p: float = 0.5, seed: Seed = None) -> None:
+        self.p = probability(p, "p")
+        self._rng = random_generator(seed)
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this module."""
+        return {"p": self.p}
+
+    def __call__(self, x: Sequence[Value]) -> list[Value]:  # type: ignore[override]
+        """The inputs, some zeroed and the rest scaled while training; in a scope named by path."""
+        return self._drop(x, scoped=True)
+
+    def forward(self, x: Sequence[Value]) -> list[Value]:  # type: ignore[override]
+        """What calling the module gives, without scopes."""
+        return self._drop(x, scoped=False)
+
+    def _drop(self, x: Sequence[Value], scoped: bool) -> list[Value]:
+        if not self.training or self.p == 0.0:
+            return list(x)
+        # A dropped input is multiplied by 0 rather than replaced, so the graph still shows it.
+        kept = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
+        draw, p = self._rng.random, self.p
+        with self._scope(scoped):
+            return [v * (0.0 if draw() < p else kept) for v in x]
+
+
 class MLP(Module):
     """Layers of sizes nouts, each reading the one before; the last is linear by default.
 
     Calling it gives a Value when the last layer has one neuron, else a list of Values.
     Initial weights and biases are uniform in [-1, 1], from `seed` (see nn.init for others).
+    With dropout p > 0, a Dropout module follows each hidden layer, drawing from the same seed.
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
                  output_activation: str | None = None, bias: bool = True,
-                 seed: Seed = None) -> None:
+                 dropout: float = 0.0, seed: Seed = None) -> None:
         self.nouts = _layer_sizes(nouts)
         rng = random_generator(seed)
         self.nin = positive_int(nin, "nin")
         self.activation = activation
         self.output_activation = "linear" if output_activation is None else output_activation
         activation_function(activation)
+        self.dropout = probability(dropout, "dropout")
         sizes = [self.nin, *self.nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], self._activation_of(i), bias, rng)
             for i in range(len(self.nouts))
         ]
+        hidden = len(self.nouts) - 1
+        self.dropouts = [Dropout(self.dropout, rng) for _ in range(hidden)] if dropout else []
         self._set_path(self.path)
 
     @classmethod
@@ -298,22 +372,27 @@ class MLP(Module):
         return self.output_activation if layer == len(self.nouts) - 1 else self.activation
 
     def children(self) -> Iterator[tuple[str, Module]]:
-        """The layers, named layers.0, layers.1, ..."""
-        return ((f"layers.{i}", layer) for i, layer in enumerate(self.layers))
+        """The layers, named layers.0, layers.1, ..., each followed by its dropouts.i if any."""
+        for i, layer in enumerate(self.layers):
+            yield f"layers.{i}", layer
+            if i < len(self.dropouts):
+                yield f"dropouts.{i}", self.dropouts[i]
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this architecture."""
         return {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation,
                 "output_activation": self.output_activation,
-                "bias": self.layers[0].neurons[0].b is not None}
+                "bias": self.layers[0].neurons[0].b is not None, "dropout": self.dropout}
 
     def _run(self, x: Input, scoped: bool) -> Value | list[Value]:
         """The last layer's output (a Value for one neuron, else a list), made in scopes."""
         out = self.layers[0]._run(x, scoped)
-        for layer in self.layers[1:]:
+        for i, layer in enumerate(self.layers[1:]):
+            if self.dropouts:
+                out = self.dropouts[i]._drop(out, scoped)
             out = layer._run(out, scoped)
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
-        layers = "".join(f"\n  {layer.path}: {layer!r}" for layer in self.layers)
-        return super().__repr__() + layers
+        parts = "".join(f"\n  {module.path}: {module!r}" for _, module in self.children())
+        return super().__repr__() + parts

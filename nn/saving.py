@@ -1,5 +1,6 @@
 """Saving a model as JSON (its architecture and weights) and loading it back; never pickle.
 
+A checkpoint also holds an optimizer's and a scheduler's state, to go on training from.
 The file is written with autograd.write_atomically, so a crash leaves either the old file or
 the new one, never half of one, and a replaced file keeps its mode.
 """
@@ -19,6 +20,8 @@ from autograd import write_atomically
 
 from ._checks import positive_int
 from .module import MLP, Layer, Module, Neuron
+from .optim import Optimizer
+from .schedulers import Scheduler
 
 FORMAT = "chainrule.nn"
 VERSION = 1
@@ -28,8 +31,13 @@ BYTES_PER_PARAMETER = 256  # load() reads at most this much a parameter (save wr
 _HOW_TO_LOAD_LARGER = "load(path, max_parameters=...) reads larger models"
 
 
-def save(model: Module, path: str | os.PathLike[str]) -> Path:
-    """Write model's architecture and weights to path as JSON, atomically."""
+def save(model: Module, path: str | os.PathLike[str], *, optimizer: Optimizer | None = None,
+         scheduler: Scheduler | None = None) -> Path:
+    """Write model's architecture and weights (and training state) to path as JSON, atomically.
+
+    With an optimizer or scheduler, their state_dict() goes in too: load_training_state reads
+    it back into an optimizer made on the loaded model's parameters() (and its scheduler).
+    """
     kind = type(model).__name__
     if MODULES.get(kind) is not type(model):
         raise TypeError(f"save() writes a Neuron, Layer or MLP, got {kind}")
@@ -39,8 +47,16 @@ def save(model: Module, path: str | os.PathLike[str]) -> Path:
             raise ValueError(f"cannot save a non-finite parameter: {name} = {value}")
     document = {"format": FORMAT, "version": VERSION, "module": kind,
                 "config": model.config(), "state": state}
+    for key, part in (("optimizer", optimizer), ("scheduler", scheduler)):
+        if part is not None:
+            document[key] = part.state_dict()
+    try:
+        text = json.dumps(document, indent=1, allow_nan=False)
+    except ValueError:
+        raise ValueError("cannot save a non-finite number in the optimizer's or the scheduler's "
+                         "state") from None
     target = Path(path)
-    write_atomically(target, json.dumps(document, indent=1).encode() + b"\n")
+    write_atomically(target, text.encode() + b"\n")
     return target
 
 
@@ -52,6 +68,34 @@ def load(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> 
     """
     positive_int(max_parameters, "max_parameters")
     target = Path(path)
+    document = _document(target, max_parameters)
+    try:
+        return _model_from(document, max_parameters)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{target} does not hold a model that can be loaded: {error}") from None
+
+
+def load_training_state(path: str | os.PathLike[str], optimizer: Optimizer,
+                        scheduler: Scheduler | None = None, *,
+                        max_parameters: int = MAX_PARAMETERS) -> None:
+    """Load the optimizer's (and scheduler's) state saved at path by save(..., optimizer=...)."""
+    positive_int(max_parameters, "max_parameters")
+    target = Path(path)
+    document = _document(target, max_parameters)
+    for key, part in (("optimizer", optimizer), ("scheduler", scheduler)):
+        if part is None:
+            continue
+        if not isinstance(document, dict) or key not in document:
+            raise ValueError(f"{target} holds no {key} state: save it with "
+                             f"nn.save(model, path, {key}=...)")
+        try:
+            part.load_state_dict(document[key])
+        except ValueError as error:
+            raise ValueError(f"{target}: the {key} state does not fit: {error}") from None
+
+
+def _document(target: Path, max_parameters: int) -> Any:
+    """The JSON document in target, or a ValueError saying why it is not a saved model."""
     content = _read(target, max_parameters)
     skipped = len(codecs.BOM_UTF8) if content.startswith(codecs.BOM_UTF8) else 0
     try:
@@ -60,8 +104,8 @@ def load(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> 
         raise ValueError(f"{target} is not a saved model: not UTF-8 text ({error.reason} at "
                          f"byte {skipped + error.start + 1})") from None
     try:
-        document = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite,
-                              parse_int=_integer, object_pairs_hook=_object)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite,
+                          parse_int=_integer, object_pairs_hook=_object)
     except RecursionError:
         raise ValueError(f"{target} is not a saved model: its JSON is nested too deeply"
                          ) from None
@@ -70,10 +114,6 @@ def load(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> 
                          f"({error})") from None
     except ValueError as error:
         raise ValueError(f"{target} is not a saved model: {error}") from None
-    try:
-        return _model_from(document, max_parameters)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{target} does not hold a model that can be loaded: {error}") from None
 
 
 def _read(target: Path, max_parameters: int) -> bytes:

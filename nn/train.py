@@ -18,8 +18,9 @@ from . import losses
 from ._checks import check_rows_and_targets, positive_int
 from ._compiled import CompiledLoss
 from .data import batches
-from .module import MLP, Layer, Module, Neuron, Seed, random_generator
+from .module import MLP, Dropout, Layer, Module, Neuron, Seed, random_generator
 from .optim import Optimizer
+from .schedulers import Scheduler
 
 Rows = Sequence[Sequence[float]]
 History = dict[str, list[float]]
@@ -30,8 +31,8 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
         optimizer: Optimizer, epochs: int = 1, batch_size: int | None = None,
         shuffle: bool = True, seed: Seed = None, l2: float = 0.0,
         validation: tuple[Rows, Sequence[object]] | None = None,
-        threshold: float | None = None, progress: bool = True, compile: bool = False
-        ) -> History:
+        threshold: float | None = None, progress: bool = True, compile: bool = False,
+        scheduler: Scheduler | None = None) -> History:
     """Train model on (X, y) and return per-epoch lists: history["loss"], ["accuracy"], ...
 
     batch_size 1 updates after every sample (the lectures' stochastic gradient descent), None
@@ -40,7 +41,9 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     labels (see accuracy()), from the predictions made while training; with `validation` data
     "val_loss" (and "val_accuracy") are measured after each epoch. A progress bar shows once
     training has run for a second (progress=False: never). A loss that is not finite stops
-    training with a FloatingPointError naming the epoch and batch, before that update.
+    training with a FloatingPointError naming the epoch and batch, before that update. A
+    `scheduler` (nn.schedulers) steps after each epoch. The model trains in training mode and is
+    measured on the validation data in eval mode; it is left in the mode it came in.
 
     compile=True builds the graph of a batch's loss (its mean, plus the L2 term) once for each
     batch size in this call, with the parameters and the batch's inputs and targets as leaves,
@@ -61,6 +64,12 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
         positive_int(batch_size, "batch_size")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an nn.optim optimizer, got {type(optimizer).__name__}")
+    if scheduler is not None and not isinstance(scheduler, Scheduler):
+        raise TypeError(f"scheduler must be an nn.schedulers scheduler, got "
+                        f"{type(scheduler).__name__}")
+    if compile and any(isinstance(m, Dropout) and m.p > 0.0 for m in model.modules()):
+        raise ValueError("compile=True traces one graph, which would keep dropout's first "
+                         "random choices: train a model with dropout without compile")
     check_rows_and_targets(X, y)
     labelled = _are_labels(model, y)
     cut = _threshold(model, threshold)
@@ -82,8 +91,10 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
         history["accuracy"] = []
     bar = tqdm(total=epochs * n_batches, disable=not progress, delay=PROGRESS_DELAY, unit="batch",
                desc="training", dynamic_ncols=True)
+    was_training = model.training
     try:
         for epoch in range(1, epochs + 1):
+            model.train()
             total, correct = 0.0, 0
             for b, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng), 1):
                 batch_loss, batch_correct = run_batch(xb, yb)
@@ -100,11 +111,15 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
             if labelled:
                 _record(history, "accuracy", correct / len(X))
             if validation is not None:
+                model.eval()
                 for key, value in evaluate(model, *validation, loss=loss_fn,
                                            threshold=threshold).items():
                     _record(history, "val_" + key, value)
+            if scheduler is not None:
+                scheduler.step()
             bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in history.items()}, refresh=False)
     finally:
+        model.train(was_training)
         bar.close()
     return history
 

@@ -22,11 +22,27 @@ WRITES = {
 LECTURES = ["moons.py", "network_2_2_1.py", "network_2_2_2.py", "network_2_3_1.py", "spiral.py",
             "xor.py", "zero_init.py"]
 SHARED = ["plotting.py"]  # a module the lecture examples import, not a script
+TORCH = ["to_torch.py"]  # needs PyTorch, and writes nothing: run below with small sizes
 
 
 def test_every_example_is_tested() -> None:
     scripts = sorted(p.name for p in EXAMPLES.glob("*.py"))
-    assert scripts == sorted([*WRITES, *LECTURES, *SHARED])
+    assert scripts == sorted([*WRITES, *LECTURES, *SHARED, *TORCH])
+
+
+def test_the_torch_example_trains_both_alike_then_torch_at_scale(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("torch", reason="PyTorch is not installed: to_torch.py not run")
+    example = runpy.run_path(str(EXAMPLES / "to_torch.py"))
+    result = example["main"](epochs=3, n=2000, scale_epochs=5)
+    assert len(result["chainrule"]) == 3
+    assert result["chainrule"] == pytest.approx(result["torch"], rel=1e-12)
+    assert 0.0 < result["hours"] < 1.0  # small sizes here; hours at the script's own
+    assert 0.0 <= result["accuracy"] <= 1.0
+    out = capsys.readouterr().out
+    assert out.startswith("epoch   chainrule loss        torch loss            difference\n")
+    assert "torch: 5 epochs of one batch of 2,000 points in" in out
+    assert "back in chainrule: MLP(nin=2, nouts=[16, 16, 1]" in out
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")

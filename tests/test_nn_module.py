@@ -205,7 +205,8 @@ def test_bad_seed_is_a_type_error() -> None:
 def test_repr_shows_the_architecture_and_small_weights() -> None:
     model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
     assert repr(model) == (
-        "MLP(nin=2, nouts=[3, 1], activation='tanh', output_activation='linear', bias=True)\n"
+        "MLP(nin=2, nouts=[3, 1], activation='tanh', output_activation='linear', bias=True, "
+        "dropout=0.0)\n"
         "  layers.0: Layer(nin=2, nout=3, activation='tanh', bias=True)\n"
         "  layers.1: Layer(nin=3, nout=1, activation='linear', bias=True)")
     neuron = nn.init.set_weights(nn.Neuron(2, activation="sigmoid"), [0.15, 0.2], 0.35)
@@ -254,3 +255,93 @@ def test_forward_makes_no_scopes_and_inputs_keep_theirs() -> None:
     model([x, 2.0])
     assert x.scopes == ()
     assert all(p.scopes == () for p in model.parameters())
+
+
+# --- modules, training and eval modes, dropout ---
+
+
+def test_named_modules_lists_each_module_once_by_its_dotted_name_outermost_first() -> None:
+    model = nn.MLP(2, [2, 1], seed=0)
+    names = [name for name, _ in model.named_modules()]
+    assert names == ["", "layers.0", "layers.0.neurons.0", "layers.0.neurons.1", "layers.1",
+                     "layers.1.neurons.0"]
+    assert list(model.modules()) == [module for _, module in model.named_modules()]
+    assert all(module.path == name for name, module in model.named_modules())
+    layer = model.layers[0]
+    assert [name for name, _ in layer.named_modules()] == ["", "neurons.0", "neurons.1"]
+    assert list(layer.modules())[1] is layer.neurons[0]
+
+
+def test_train_and_eval_set_the_flag_on_every_module_and_return_the_module() -> None:
+    model = nn.MLP(2, [3, 3, 1], dropout=0.5, seed=0)
+    assert all(module.training for module in model.modules())
+    assert model.eval() is model
+    assert not any(module.training for module in model.modules())
+    assert model.layers[1].train() is model.layers[1]
+    assert [name for name, m in model.named_modules() if m.training][:2] == [
+        "layers.1", "layers.1.neurons.0"]
+    model.train()
+    assert all(module.training for module in model.modules())
+    model.train(False)
+    assert not model.dropouts[0].training
+    with pytest.raises(ValueError, match="mode must be True or False, got 'yes'"):
+        model.train("yes")  # type: ignore[arg-type]
+
+
+def test_dropout_in_eval_mode_passes_the_same_values_through() -> None:
+    x = [Value(1.0), Value(-2.0)]
+    dropout = nn.Dropout(0.5, seed=0).eval()
+    assert all(a is b for a, b in zip(dropout(x), x, strict=True))
+    assert all(a is b for a, b in zip(nn.Dropout(0.0).train()(x), x, strict=True))
+
+
+def test_dropout_while_training_zeroes_about_p_and_scales_the_rest_by_one_over_one_minus_p(
+        ) -> None:
+    x = [Value(float(i % 7) + 1.0) for i in range(4000)]
+    out = nn.Dropout(0.25, seed=1)(x)
+    dropped = [o.data == 0.0 for o in out]
+    assert 0.22 < sum(dropped) / len(x) < 0.28  # 1000 ± 5 standard deviations of 27
+    assert all(o.data == v.data * (1 / 0.75) for o, v, d in zip(out, x, dropped, strict=True)
+               if not d)
+    total = out[0]
+    for o in out[1:]:
+        total = total + o
+    total.backward()
+    assert {v.grad for v in x} == {0.0, 1 / 0.75}
+    assert all(o.parents[0] is v for o, v in zip(out, x, strict=True))  # dropped ones too
+    everything = nn.Dropout(1.0, seed=0)(x[:5])
+    assert [o.data for o in everything] == [0.0] * 5
+
+
+def test_dropout_draws_only_from_its_seed() -> None:
+    x = [Value(1.0)] * 64
+
+    def mask(seed: int) -> list[bool]:
+        return [o.data == 0.0 for o in nn.Dropout(0.5, seed=seed)(x)]
+
+    random.seed(1)
+    first = mask(3)
+    random.seed(2)
+    assert mask(3) == first
+    assert mask(4) != first
+    with pytest.raises(ValueError, match=r"p must be a probability in \[0, 1\], got 1.5"):
+        nn.Dropout(1.5)
+
+
+def test_an_mlp_with_dropout_has_a_dropout_after_each_hidden_layer() -> None:
+    model = nn.MLP(2, [4, 4, 1], activation="tanh", dropout=0.5, seed=0)
+    assert [name for name, _ in model.children()] == [
+        "layers.0", "dropouts.0", "layers.1", "dropouts.1", "layers.2"]
+    assert model.state_dict() == nn.MLP(2, [4, 4, 1], activation="tanh", seed=0).state_dict()
+    assert model.config()["dropout"] == 0.5
+    x = [0.3, -0.7]
+    plain = nn.MLP(2, [4, 4, 1], activation="tanh", seed=0)
+    assert model.eval()(x).data == plain(x).data  # type: ignore[union-attr]
+    out = model.train()(x)
+    assert isinstance(out, Value)
+    dropped = [node.op for node in topological_order(out)
+               if node.op and node.scopes == ("dropouts.0",)]
+    assert dropped == ["mul"] * 4
+    assert nn.MLP(2, [1], dropout=0.5).dropouts == []  # no hidden layer, nothing to drop
+    with pytest.raises(ValueError, match=r"dropout must be a probability in \[0, 1\]"):
+        nn.MLP(2, [2, 1], dropout=-0.1)

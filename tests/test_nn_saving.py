@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -248,3 +251,76 @@ def test_a_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
 def test_only_modules_can_be_saved(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="save\\(\\) writes a Neuron, Layer or MLP, got dict"):
         nn.save({"w": 1.0}, tmp_path / "x.json")  # type: ignore[arg-type]
+
+
+# --- checkpoints: the optimizer's and scheduler's state beside the model ---
+
+X, Y = nn.data.moons(24, noise=0.2, seed=5)
+RESUMABLE: dict[str, Callable[[nn.MLP], tuple[nn.optim.Optimizer, nn.schedulers.Scheduler]]] = {
+    "SGD momentum, StepLR": lambda model: (
+        o := nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True),
+        nn.schedulers.StepLR(o, step_size=2, gamma=0.5)),
+    "Adam, CosineAnnealingLR": lambda model: (
+        o := nn.optim.Adam(model.parameters(), lr=0.05),
+        nn.schedulers.CosineAnnealingLR(o, T_max=4, eta_min=0.001)),
+}
+
+
+def train(model: nn.MLP, optimizer: nn.optim.Optimizer, scheduler: nn.schedulers.Scheduler,
+          epochs: int, rng: random.Random) -> list[float]:
+    return nn.fit(model, X, Y, loss="hinge", optimizer=optimizer, scheduler=scheduler,
+                  epochs=epochs, batch_size=5, seed=rng, progress=False)["loss"]
+
+
+@pytest.mark.parametrize("kind", sorted(RESUMABLE))
+def test_training_resumed_from_a_checkpoint_has_the_same_history(kind: str,
+                                                                  tmp_path: Path) -> None:
+    model = nn.MLP(2, [6, 6, 1], activation="tanh", seed=0)
+    uninterrupted = train(model, *RESUMABLE[kind](model), epochs=6, rng=random.Random(1))
+
+    first = nn.MLP(2, [6, 6, 1], activation="tanh", seed=0)
+    optimizer, scheduler = RESUMABLE[kind](first)
+    rng = random.Random(1)  # the data order is the caller's to carry on
+    history = train(first, optimizer, scheduler, epochs=3, rng=rng)
+    path = nn.save(first, tmp_path / "checkpoint.json", optimizer=optimizer, scheduler=scheduler)
+
+    resumed = nn.load(path)
+    assert isinstance(resumed, nn.MLP)
+    optimizer, scheduler = RESUMABLE[kind](resumed)
+    optimizer.lr = 99.0  # the checkpoint's lr wins
+    nn.load_training_state(path, optimizer, scheduler)
+    history += train(resumed, optimizer, scheduler, epochs=3, rng=rng)
+    assert history == uninterrupted  # exactly, not only to within 1e-12
+    assert resumed.state_dict() == model.state_dict()
+
+
+def test_a_model_saved_without_training_state_says_so(tmp_path: Path) -> None:
+    model = nn.MLP(2, [1], seed=0)
+    path = nn.save(model, tmp_path / "m.json")
+    with pytest.raises(ValueError, match="holds no optimizer state: save it with"):
+        nn.load_training_state(path, nn.optim.SGD(model.parameters(), lr=0.1))
+    nn.save(model, path, optimizer=nn.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(ValueError, match="the optimizer state does not fit: the state of 'SGD' "
+                                         "cannot be loaded into Adam"):
+        nn.load_training_state(path, nn.optim.Adam(model.parameters()))
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="holds no scheduler state"):
+        nn.load_training_state(path, optimizer, nn.schedulers.ExponentialLR(optimizer, 0.5))
+
+
+def test_a_non_finite_optimizer_state_cannot_be_saved(tmp_path: Path) -> None:
+    model = nn.Neuron(1, seed=0)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    optimizer.buffers[0] = math.inf
+    with pytest.raises(ValueError, match="cannot save a non-finite number"):
+        nn.save(model, tmp_path / "n.json", optimizer=optimizer)
+    assert not (tmp_path / "n.json").exists()
+
+
+def test_dropout_is_saved_with_the_architecture(tmp_path: Path) -> None:
+    model = nn.MLP(2, [3, 3, 1], dropout=0.25, seed=0)
+    loaded = nn.load(nn.save(model, tmp_path / "d.json"))
+    assert isinstance(loaded, nn.MLP)
+    assert loaded.config() == model.config()
+    assert [name for name, _ in loaded.named_modules()] == [
+        name for name, _ in model.named_modules()]

@@ -1,4 +1,4 @@
-"""nn against PyTorch in float64: optimizers step for step, and the losses (skipped without torch).
+"""nn against PyTorch in float64: optimizers, schedulers and losses (skipped without torch).
 
 torch's CPU kernels compute `p + α·g` (and Adam's `p + α·m/d`) with a fused multiply-add, one
 rounding where Python rounds twice, and torch's float64 sqrt is not always correctly rounded;
@@ -25,6 +25,7 @@ import nn
 from autograd import Value
 from nn import losses
 from nn.optim import SGD, Adam, Optimizer
+from nn.schedulers import CosineAnnealingLR, ExponentialLR, Scheduler, StepLR
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: parity tests not run")
 
@@ -134,6 +135,60 @@ def test_updates_are_bit_for_bit_torchs_without_fused_multiply_add() -> None:
     compared, differ = map(int, result.stdout.split())
     assert compared == 5 * 30 * 10
     assert differ == 0
+
+
+
+def test_a_frozen_parameter_is_skipped_as_torch_skips_one_without_a_gradient() -> None:
+    mine = nn.Layer(2, 2, seed=0)
+    theirs = [torch.tensor(p.data, dtype=F64, requires_grad=True) for p in mine.parameters()]
+    optimizers = (Adam(mine.parameters(), lr=0.1), torch.optim.Adam(theirs, lr=0.1))
+    second = len(mine.neurons[0].parameters())  # the second neuron's parameters start here
+    for step, frozen in enumerate([False, True, True, False, False]):
+        mine.neurons[1].requires_grad_(not frozen)
+        for k, (p, t) in enumerate(zip(mine.parameters(), theirs, strict=True)):
+            p.grad = 0.5 + k - step
+            t.grad = None if frozen and k >= second else torch.tensor(p.grad, dtype=F64)
+        for optimizer in optimizers:
+            optimizer.step()
+    assert [p.data for p in mine.parameters()] == pytest.approx(
+        [t.item() for t in theirs], rel=1e-14)
+    state = optimizers[1].state
+    assert optimizers[0].steps == [int(state[t]["step"].item()) for t in theirs] == [5] * 3 + [
+        3] * 3
+
+
+# --- learning-rate schedulers ---
+
+SCHEDULERS: dict[str, tuple[Any, Any, st.SearchStrategy[dict[str, Any]]]] = {
+    "StepLR": (StepLR, torch.optim.lr_scheduler.StepLR, st.fixed_dictionaries(
+        {"step_size": st.integers(1, 10), "gamma": st.floats(0.05, 1.0)})),
+    "ExponentialLR": (ExponentialLR, torch.optim.lr_scheduler.ExponentialLR,
+                      st.fixed_dictionaries({"gamma": st.floats(0.5, 1.0)})),
+    "CosineAnnealingLR": (CosineAnnealingLR, torch.optim.lr_scheduler.CosineAnnealingLR,
+                          st.fixed_dictionaries({"T_max": st.integers(1, 20),
+                                                 "eta_min": st.floats(0.0, 1e-3)})),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SCHEDULERS))
+@given(data=st.data(), lr=st.floats(1e-4, 1.0), nudge_at=st.integers(0, 60))
+def test_schedulers_set_torchs_learning_rates_step_by_step(kind: str, data: st.DataObject,
+                                                           lr: float, nudge_at: int) -> None:
+    ours_class, theirs_class, settings = SCHEDULERS[kind]
+    chosen = data.draw(settings)
+    mine = SGD([Value(1.0)], lr=lr)
+    reference = torch.optim.SGD([torch.zeros(1, dtype=F64, requires_grad=True)], lr=lr)
+    ours: Scheduler = ours_class(mine, **chosen)
+    theirs = theirs_class(reference, **chosen)
+    for epoch in range(60):  # three cosine periods and more: the schedule climbs back too
+        reference.step()  # torch wants its optimizer stepped first (with no gradient: a no-op)
+        if epoch == nudge_at:  # a change made from outside carries on in both
+            mine.lr = reference.param_groups[0]["lr"] = mine.lr * 0.5
+        ours.step()
+        theirs.step()
+        assert ours.last_epoch == theirs.last_epoch
+        assert mine.lr == reference.param_groups[0]["lr"], epoch
+        assert ours.get_last_lr() == theirs.get_last_lr()
 
 
 # --- losses ---

@@ -189,3 +189,72 @@ def test_a_layer_of_one_neuron_is_classified_as_one_output() -> None:
     X = [[0.5, 9.0], [-0.5, 9.0], [2.0, 9.0]]
     assert nn.classify(layer, X) == [1, 0, 1]
     assert nn.accuracy(layer, X, [1.0, -1.0, -1.0]) == pytest.approx(2 / 3)
+
+
+# --- schedulers, modes, frozen parameters, checkpoints ---
+
+
+def test_a_scheduler_steps_after_each_epoch() -> None:
+    model = model_copy()
+    optimizer = SGD(model.parameters(), lr=0.1)
+    scheduler = nn.schedulers.StepLR(optimizer, step_size=2, gamma=0.5)
+    reference = model_copy()
+    reference_optimizer = SGD(reference.parameters(), lr=0.1)
+    nn.fit(model, X4, Y4, loss="mse", optimizer=optimizer, epochs=5, shuffle=False,
+           progress=False, scheduler=scheduler)
+    for lr in (0.1, 0.1, 0.05, 0.05, 0.025):
+        reference_optimizer.lr = lr
+        nn.fit(reference, X4, Y4, loss="mse", optimizer=reference_optimizer, shuffle=False,
+               progress=False)
+    assert scheduler.last_epoch == 5
+    assert optimizer.lr == 0.025
+    assert model.state_dict() == reference.state_dict()
+    with pytest.raises(TypeError, match=r"scheduler must be an nn\.schedulers scheduler"):
+        nn.fit(model, X4, Y4, loss="mse", optimizer=optimizer,
+               scheduler=0.5, progress=False)  # type: ignore[arg-type]
+
+
+def test_fit_trains_in_training_mode_validates_in_eval_mode_and_restores_the_mode() -> None:
+    seen: list[bool] = []
+    model = nn.MLP(2, [8, 1], activation="tanh", dropout=0.5, seed=0)
+
+    def watching(prediction: losses.Prediction, target: object) -> Value:
+        seen.append(model.dropouts[0].training)
+        return losses.mse(prediction, target)
+
+    model.eval()
+    history = nn.fit(model, X4, Y4, loss=watching, optimizer=SGD(model.parameters(), lr=0.1),
+                     epochs=2, validation=(X4[:1], Y4[:1]), progress=False)
+    assert seen == [True] * 4 + [False] + [True] * 4 + [False]
+    assert not any(module.training for module in model.modules())
+    assert history["val_loss"][-1] == nn.evaluate(model, X4[:1], Y4[:1], loss="mse")["loss"]
+
+
+def test_dropout_changes_training_and_the_same_seed_repeats_it() -> None:
+    def train(dropout: float) -> dict[str, float]:
+        model = nn.MLP(2, [8, 1], activation="tanh", dropout=dropout, seed=0)
+        nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1),
+               epochs=3, seed=0, progress=False)
+        return model.state_dict()
+
+    assert train(0.5) == train(0.5)
+    assert train(0.5) != train(0.0)
+
+
+def test_compile_refuses_a_model_with_dropout() -> None:
+    model = nn.MLP(2, [4, 1], dropout=0.5, seed=0)
+    with pytest.raises(ValueError, match=r"compile=True traces one graph.*dropout"):
+        nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1),
+               compile=True, progress=False)
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compiled"])
+def test_a_frozen_layer_stays_as_it_is_while_the_rest_learns(compiled: bool) -> None:
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    model.layers[0].requires_grad_(False)
+    frozen = model.layers[0].state_dict()
+    before = model.layers[1].state_dict()
+    nn.fit(model, X4, Y4, loss="mse", optimizer=nn.optim.Adam(model.parameters(), lr=0.1),
+           epochs=3, batch_size=2, progress=False, compile=compiled)
+    assert model.layers[0].state_dict() == frozen
+    assert all(v != before[k] for k, v in model.layers[1].state_dict().items())
