@@ -1,7 +1,7 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
 from .anomaly import skip_frames_from
-from .checking import GradcheckError, gradcheck
+from .checking import GradcheckError, gradcheck, numeric_grad
 from .compiler import CompiledStep, compile
 from .custom import define_op
 from .draw import Drawing, GraphTooLargeError, GraphvizNotFoundError, draw, render
@@ -58,6 +58,7 @@ __all__ = [
     "leaky_relu",
     "log",
     "no_grad",
+    "numeric_grad",
     "power",
     "relu",
     "render",
