@@ -4,11 +4,19 @@ from .anomaly import skip_frames_from
 from .checking import GradcheckError, gradcheck, numeric_grad
 from .compiler import CompiledStep, compile
 from .custom import define_op
-from .draw import Drawing, GraphTooLargeError, GraphvizNotFoundError, draw, render
+from .draw import (
+    Drawing,
+    GraphTooLargeError,
+    GraphvizNotFoundError,
+    draw,
+    render,
+    render_drawing,
+)
 from .explain import explain
 from .functional import grad, hessian, hvp
 from .graph import topological_order
 from .modes import detect_anomaly, grad_enabled, no_grad, scope
+from .notation import format_number
 from .ops import (
     OPS,
     Domain,
@@ -49,6 +57,7 @@ __all__ = [
     "draw",
     "exp",
     "explain",
+    "format_number",
     "grad",
     "grad_enabled",
     "gradcheck",
@@ -62,6 +71,7 @@ __all__ = [
     "power",
     "relu",
     "render",
+    "render_drawing",
     "scope",
     "sigmoid",
     "sign",

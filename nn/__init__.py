@@ -13,7 +13,9 @@ from autograd import skip_frames_from
 
 from . import data, init, losses, optim
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from .network_drawing import draw_network, render_network
 from .saving import load, save
+from .trace import EquationError, LayerTrace, Trace, trace
 from .train import accuracy, classify, decision_threshold, evaluate, fit, predict
 
 skip_frames_from(Path(__file__).parent)  # detect_anomaly() names the user's line, not nn's
@@ -21,13 +23,17 @@ skip_frames_from(Path(__file__).parent)  # detect_anomaly() names the user's lin
 __all__ = [
     "ACTIVATIONS",
     "MLP",
+    "EquationError",
     "Layer",
+    "LayerTrace",
     "Module",
     "Neuron",
+    "Trace",
     "accuracy",
     "classify",
     "data",
     "decision_threshold",
+    "draw_network",
     "evaluate",
     "fit",
     "init",
@@ -35,5 +41,7 @@ __all__ = [
     "losses",
     "optim",
     "predict",
+    "render_network",
     "save",
+    "trace",
 ]

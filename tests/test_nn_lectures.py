@@ -11,12 +11,12 @@ import importlib
 import math
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from rounding import assert_rounds_to
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -32,13 +32,6 @@ def example(name: str) -> ModuleType:
 def needs_matplotlib() -> None:
     pytest.importorskip("matplotlib", reason="matplotlib is not installed (the 'examples' "
                                              "extra): the pictures are not drawn")
-
-
-def assert_rounds_to(value: float, printed: str) -> None:
-    """value, rounded to as many decimals as printed has, is printed."""
-    decimals = len(printed.split(".")[1])
-    assert abs(Decimal(value) - Decimal(printed)) <= Decimal(5) * Decimal(10) ** -(decimals + 1), (
-        f"{value!r} does not round to {printed}")
 
 
 # --- the 2-2-2 network: inputs 0.05, 0.10, targets 0.01, 0.99, η = 0.5 ---

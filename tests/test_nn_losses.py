@@ -113,7 +113,7 @@ def test_both_binary_cross_entropies_sum_over_the_outputs(pairs: list[tuple[floa
 
 
 def test_binary_cross_entropy_checks_every_target_and_the_count() -> None:
-    with pytest.raises(ValueError, match="expects targets 0 or 1 .*got 2"):
+    with pytest.raises(ValueError, match=r"expects targets 0 or 1 .*got 2"):
         losses.binary_cross_entropy(values([0.5, 0.5]), [1.0, 2.0])
     with pytest.raises(ValueError, match="binary_cross_entropy: 2 outputs but 3 targets"):
         losses.binary_cross_entropy(values([0.5, 0.5]), [1.0, 0.0, 1.0])

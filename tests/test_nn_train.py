@@ -212,7 +212,7 @@ def test_one_hot_targets_get_accuracy_as_class_indices_do(compile: bool) -> None
                                     optimizer=SGD(model.parameters(), lr=0.5), progress=False)
 
 
-def lecture_cost(state: dict[str, float], X: list[list[float]], Y: list[list[int]],
+def lecture_cost(state: dict[str, float], X: list[list[float]], y: list[list[int]],
                  lam: float) -> float:
     """The lectures' J(W) = −1/m Σᵢ Σₖ [yₖ log hₖ + (1 − yₖ) log(1 − hₖ)] + λ/2m Σ w², by hand
     for a sigmoid 2-3-3 network (the biases not in the penalty)."""
@@ -224,10 +224,10 @@ def lecture_cost(state: dict[str, float], X: list[list[float]], Y: list[list[int
 
     m = len(X)
     total = 0.0
-    for x, y in zip(X, Y, strict=True):
+    for x, targets in zip(X, y, strict=True):
         h = layer(layer(x, 0, 3), 1, 3)
-        total += sum(t * math.log(o) + (1 - t) * math.log(1 - o) for o, t in zip(h, y,
-                                                                                strict=True))
+        total += sum(t * math.log(o) + (1 - t) * math.log(1 - o)
+                     for o, t in zip(h, targets, strict=True))
     weights = sum(v * v for name, v in state.items() if ".w." in name)
     return -total / m + lam / (2 * m) * weights
 
