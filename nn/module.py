@@ -195,17 +195,12 @@ class Neuron(Module):
 
     def _run(self, x: Input, scoped: bool) -> Value:
         """activation(w · x + b) for nin numbers or Values, in a scope named by path."""
-        return self._unit(x, scoped)[1]
-
-    def _unit(self, x: Input, scoped: bool) -> tuple[Value, Value]:
-        """The weighted input z = w · x + b and the activation a = activation(z): the nodes
-        nn.trace reads δ = ∂C/∂z and ∂C/∂a at (z is a for a linear unit)."""
         with self._scope(scoped):
             terms = map(mul, self.w, x)
             z: Value = sum(terms, next(terms))
             if self.b is not None:
                 z = z + self.b
-            return z, self._activate(z)
+            return self._activate(z)
 
     def __repr__(self) -> str:
         weights = ", ".join(f"{w.data:.4g}" for w in self.w)

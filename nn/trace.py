@@ -46,8 +46,8 @@ class LayerTrace:
 
     W[j][k] is the weight from input k to unit j, and grad_w[j][k] its gradient; b and grad_b
     are None in a layer without biases. grad_a is ∂C/∂a: ∇ₐC at the output layer, and
-    (Wˡ⁺¹)ᵀ δˡ⁺¹ before it. sigma_prime is the activation's slope σ′(z) = ∂a/∂z, which the
-    engine gives from the op table (1 for a linear unit).
+    (Wˡ⁺¹)ᵀ δˡ⁺¹ before it. sigma_prime is the activation's slope σ′(z) = ∂a/∂z, read from
+    the op table (1 for a linear unit).
     """
 
     number: int  # l: the input x is a⁰, the first layer of weights is layer 1
@@ -194,12 +194,22 @@ def unit_names(model: MLP) -> list[list[str]]:
 
 
 def _forward(layer: Layer, inputs: list[Value], names: list[str]) -> list[tuple[Value, Value]]:
-    """Each unit's z and a, labelled net_<name> and out_<name> (one node for a linear unit)."""
-    with layer._scope(True):
-        pairs = [neuron._unit(inputs, True) for neuron in layer.neurons]
-    for (z, a), name in zip(pairs, names, strict=True):
-        z.label = f"net_{name}"
-        a.label = f"net_{name} = out_{name}" if a is z else f"out_{name}"
+    """Each unit's z and a, labelled net_<name> and out_<name> (one node for a linear unit).
+
+    Each activation but linear is the op of its name, so a unit's z is that op's input.
+    """
+    pairs = []
+    for a, name in zip(layer(inputs), names, strict=True):
+        if layer.activation == "linear":
+            pairs.append((a, a))
+            a.label = f"net_{name} = out_{name}"
+            continue
+        if a.op != layer.activation:
+            raise TypeError(f"nn.trace reads z as the input of the {layer.activation} op, but "
+                            f"the unit's output was made by {a.op!r}")
+        (z,) = a.parents
+        z.label, a.label = f"net_{name}", f"out_{name}"
+        pairs.append((z, a))
     return pairs
 
 
@@ -214,11 +224,19 @@ def _layer_trace(number: int, layer: Layer, pairs: list[tuple[Value, Value]], in
         a_in=a_in, W=[[w.data for w in row] for row in weights],
         b=[b.data for b in biases] if biases else None,
         z=[z.data for z, _ in pairs], a=[a.data for _, a in pairs],
-        sigma_prime=[1.0 if a is z else grad(a, z)[0] for z, a in pairs],
+        sigma_prime=[_slope(z, a) for z, a in pairs],
         grad_a=[gradient[a] for _, a in pairs], delta=[gradient[z] for z, _ in pairs],
         grad_w=[[gradient[w] for w in row] for row in weights],
         grad_b=[gradient[b] for b in biases] if biases else None,
     )
+
+
+def _slope(z: Value, a: Value) -> float:
+    """σ′(z) = ∂a/∂z: the activation op's local derivative, from the op table (1 if linear)."""
+    if a is z or a.op_info is None:
+        return 1.0
+    (slope,) = a.op_info.local_derivatives(z.data, a.data)
+    return float(slope)
 
 
 def _inputs(x: object, nin: int) -> list[float]:

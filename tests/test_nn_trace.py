@@ -337,3 +337,12 @@ def test_a_custom_loss_is_named_by_its_function() -> None:
     tr = nn.trace(lecture_mlp(), [0.05, 0.10], None, half_square)
     assert tr.loss == "half_square"
     assert tr.layers[1].delta[1] == 0.0 and tr.check()
+
+
+def test_an_activation_made_of_several_ops_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    softplus: Callable[[Value], Value] = lambda z: (1.0 + z.exp()).log()  # noqa: E731
+    monkeypatch.setitem(nn.ACTIVATIONS, "softplus", softplus)
+    model = nn.MLP(2, [2, 1], activation="softplus", seed=0)
+    with pytest.raises(TypeError, match="reads z as the input of the softplus op, but the "
+                                        "unit's output was made by 'log'"):
+        nn.trace(model, [0.1, 0.2], 0.0)
