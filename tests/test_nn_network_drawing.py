@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from golden_files import assert_golden
 from networks import lecture_mlp
 
 import autograd
 import nn
 from nn import network_drawing
 
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("CHAINRULE_UPDATE_GOLDEN") == "1"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot is not installed")
 MAZUR_X, MAZUR_T = [0.05, 0.10], [0.01, 0.99]
@@ -54,12 +52,7 @@ GOLDEN_CASES: dict[str, Callable[[], autograd.Drawing]] = {
 
 @pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
 def test_golden_dot_files(case: str) -> None:
-    path = GOLDEN / f"{case}.dot"
-    source = GOLDEN_CASES[case]().source
-    if UPDATE:
-        path.write_text(source, encoding="utf-8")
-        pytest.skip(f"rewrote {path.name} (CHAINRULE_UPDATE_GOLDEN=1)")
-    assert source == path.read_text(encoding="utf-8")
+    assert_golden(case, GOLDEN_CASES[case]().source)
 
 
 def edge(source: str, tail: str, head: str) -> str:
