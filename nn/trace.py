@@ -26,7 +26,7 @@ EQUATIONS = (
     ("BP3", "∂C/∂bˡ = δˡ", ""),
     ("BP4", "∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ", "that is ∂C/∂wˡⱼₖ = aˡ⁻¹ₖ δˡⱼ"),
 )
-_SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 class EquationError(AssertionError):
