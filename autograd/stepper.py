@@ -18,13 +18,15 @@ from .value import Value
 
 def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
             rankdir: str = "LR", *, decimals: int = 9, cluster_modules: bool = False,
-            delay_ms: int = 800, max_nodes: int = MAX_NODES) -> Path:
+            delay_ms: int = 800, max_nodes: int = MAX_NODES, forward: bool = False) -> Path:
     """Write one HTML page (no network, no external files) that steps through root's backward.
 
     The page shows the graph with every grad hidden; Previous, Next and Play (or the arrow keys
     and space) reveal the nodes in the order backward visits them, highlighting the current node
     and the consumers its gradient comes from, with its explanation line (numbers with
-    `decimals` decimals) beside the graph. The graph shows `precision` decimals.
+    `decimals` decimals) beside the graph. The graph shows `precision` decimals. With
+    forward=True every value is hidden too, and the page first reveals them in topological
+    order, each computed from its inputs (q = x + y = -2 + 5 = 3), then steps backward.
     """
     if not isinstance(root, Value):
         raise TypeError(f"stepper() expects a Value, got {type(root).__name__}")
@@ -40,20 +42,33 @@ def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
     record = backprop(root)
     svg = to_svg(draw_backprop(record, options))
     told = Explanation(record, Notation(), decimals)
-    steps = [{"node": f"v{step.node}",
-              "grad": "grad " + format_number(step.grad, precision, strip=False),
-              "line": told.line(step),
-              "consumers": sorted({f"v{term.consumer}" for term in step.terms})}
-             for step in record.steps]
+    steps: list[dict[str, object]] = [{"kind": "backward", "node": f"v{step.node}",
+        "grad": "grad " + format_number(step.grad, precision, strip=False),
+        "line": told.line(step),
+        "consumers": sorted({f"v{term.consumer}" for term in step.terms})}
+        for step in record.steps]
+    if forward:
+        steps = _forward_steps(told, precision) + steps
     name = root.label or "the output"
+    passes = "Forward and backward pass" if forward else "Backward pass"
     page = _fill(resources.files(__package__).joinpath("stepper.html").read_text("utf-8"), {
-        "TITLE": html.escape(f"Backward pass of {name}, step by step"),
+        "TITLE": html.escape(f"{passes} of {name}, step by step"),
         "SVG": svg[svg.index("<svg"):],
         "STEPS": json.dumps(steps, ensure_ascii=True).replace("<", "\\u003c"),
         "DELAY": str(delay_ms),
     })
     write_atomically(target, page.encode("utf-8"))
     return target
+
+
+def _forward_steps(told: Explanation, precision: int) -> list[dict[str, object]]:
+    """The forward pass: each node's value in topological order, with the inputs it reads."""
+    nodes = told.record.nodes
+    return [{"kind": "forward", "node": f"v{i}",
+             "data": "data " + format_number(node.data, precision, strip=False),
+             "line": told.value_line(i),
+             "inputs": sorted({f"v{told.index[parent]}" for parent in node.parents})}
+            for i, node in enumerate(nodes)]
 
 
 def _fill(template: str, parts: dict[str, str]) -> str:
