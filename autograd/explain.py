@@ -47,7 +47,7 @@ class Explanation:
         return " = ".join(parts)
 
     def value_line(self, node: int) -> str:
-        """One node's value as the forward pass computes it: q = x + y = -2 + 5 = 3 (x = -2)."""
+        """One node's value as the forward pass computes it: q = x + y = (-2) + 5 = 3 (x = -2)."""
         n, d = self.notation, self.decimals
         value = self.record.nodes[node]
         parts = [self.names[node].text]

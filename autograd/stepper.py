@@ -26,7 +26,7 @@ def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
     and the consumers its gradient comes from, with its explanation line (numbers with
     `decimals` decimals) beside the graph. The graph shows `precision` decimals. With
     forward=True every value is hidden too, and the page first reveals them in topological
-    order, each computed from its inputs (q = x + y = -2 + 5 = 3), then steps backward.
+    order, each computed from its inputs (q = x + y = (-2) + 5 = 3), then steps backward.
     """
     if not isinstance(root, Value):
         raise TypeError(f"stepper() expects a Value, got {type(root).__name__}")

@@ -173,9 +173,9 @@ def accuracy(model: Module, X: Rows, y: Sequence[object], threshold: float | Non
     """The fraction of rows whose predicted class is their label.
 
     With several outputs the class is the largest output's index, against class indices or
-    one-hot vectors (the class is where the 1 is). With
-    one output, labels are -1/+1 (or 0/1) and the prediction is positive above `threshold`:
-    by default 0.5 for a sigmoid output (a probability), else 0 (a score or logit).
+    one-hot vectors (the class is where the 1 is). With one output, labels are -1/+1 (or 0/1)
+    and the prediction is positive above `threshold`: by default 0.5 for a sigmoid output (a
+    probability), else 0 (a score or logit).
     """
     check_rows_and_targets(X, y)
     if not _are_labels(model, y):
