@@ -13,13 +13,14 @@ demo: install graphviz
 	$(BIN)/python examples/seed_graph.py $(DEMO_DIR)
 	$(BIN)/python examples/mlp_clusters.py $(DEMO_DIR)
 	$(BIN)/python examples/lecture_network.py $(DEMO_DIR)
+	$(BIN)/python examples/bp_equations.py $(DEMO_DIR)
 	$(BIN)/chainrule "(x + y) * z" x=-2 y=5 z=-4 --explain -o $(DEMO_DIR)/formula.svg
 	@echo "open $(DEMO_DIR)/lecture_backprop.html in a browser to step through backward"
 
 # The README's pictures, regenerated from the examples.
 # Every lecture example, its pictures written to $(DEMO_DIR) (examples/pictures holds a copy).
-EXAMPLES := network_2_2_2 network_2_2_1 network_2_3_1 zero_init xor moons spiral
-DRAWINGS := seed_graph mlp_clusters lecture_network higher_order
+EXAMPLES := network_2_2_2 network_2_2_1 network_2_3_1 nudge learning_rates zero_init xor moons spiral
+DRAWINGS := seed_graph mlp_clusters lecture_network higher_order bp_equations
 
 pictures: install graphviz
 	@for example in $(DRAWINGS) $(EXAMPLES); do echo "== $$example"; \

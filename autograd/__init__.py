@@ -2,15 +2,16 @@
 
 from ._checks import GraphTooLargeError
 from .anomaly import skip_frames_from
-from .checking import GradcheckError, gradcheck
+from .checking import GradcheckError, gradcheck, numeric_grad
 from .compiler import CompiledStep, compile
 from .custom import define_op
-from .draw import Drawing, GraphvizNotFoundError, draw, render
+from .draw import Drawing, GraphvizNotFoundError, draw, render, render_drawing
 from .explain import explain
 from .files import write_atomically
 from .functional import grad, hessian, hvp
 from .graph import topological_order
 from .modes import detect_anomaly, grad_enabled, no_grad, scope
+from .notation import format_number
 from .ops import (
     OPS,
     Domain,
@@ -51,6 +52,7 @@ __all__ = [
     "draw",
     "exp",
     "explain",
+    "format_number",
     "grad",
     "grad_enabled",
     "gradcheck",
@@ -60,9 +62,11 @@ __all__ = [
     "leaky_relu",
     "log",
     "no_grad",
+    "numeric_grad",
     "power",
     "relu",
     "render",
+    "render_drawing",
     "scope",
     "sigmoid",
     "sign",

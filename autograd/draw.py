@@ -335,19 +335,31 @@ def render(root: Value, path: str | os.PathLike[str], precision: int = 4,
     The options are draw()'s. Nothing is written unless the whole drawing is (see
     write_atomically).
     """
+    _format_of(Path(path))  # a bad suffix is refused before anything is drawn
+    dot = draw(root, precision, rankdir, edge_derivatives=edge_derivatives,
+               color_by_grad=color_by_grad, cluster_modules=cluster_modules,
+               parameters=parameters, max_nodes=max_nodes, timeout=timeout)
+    return render_drawing(dot, path)
+
+
+def render_drawing(drawing: Drawing, path: str | os.PathLike[str]) -> Path:
+    """Write a Drawing (draw()'s, or one built by hand) to path, as render() does: the suffix
+    picks the format (.svg .png .pdf .dot), and nothing is written unless all is."""
     target = Path(path)
+    fmt = _format_of(target)
+    content = drawing.source.encode() if fmt == "dot" else laid_out(drawing, fmt)
+    write_atomically(target, fixed_dates(content) if fmt == "pdf" else content)
+    return target
+
+
+def _format_of(target: Path) -> str:
     fmt = target.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(
             f"cannot tell the format from {target.name!r}: use a suffix among "
             + ", ".join("." + f for f in FORMATS)
         )
-    dot = draw(root, precision, rankdir, edge_derivatives=edge_derivatives,
-               color_by_grad=color_by_grad, cluster_modules=cluster_modules,
-               parameters=parameters, max_nodes=max_nodes, timeout=timeout)
-    content = dot.source.encode() if fmt == "dot" else laid_out(dot, fmt)
-    write_atomically(target, fixed_dates(content) if fmt == "pdf" else content)
-    return target
+    return fmt
 
 
 def fixed_dates(pdf: bytes) -> bytes:

@@ -6,7 +6,7 @@ from itertools import pairwise
 
 from ._checks import check_decimals, check_root, check_size
 from .chain import Backprop, Step, backprop, cut_nodes, depending_on, derivatives_along
-from .notation import LatexNotation, Name, Notation, node_names
+from .notation import LatexNotation, Name, Notation, formula, node_names, number_name
 from .value import Value
 
 STYLES = ("text", "markdown", "latex")
@@ -24,6 +24,7 @@ class Explanation:
         self.decimals = decimals
         self.names = node_names(record.nodes, notation, decimals)
         self.root = self.names[-1]
+        self.index = {node: i for i, node in enumerate(record.nodes)}
 
     def symbolic(self, step: Step) -> str:
         """∂root/∂node written with the chain rule: Σ ∂root/∂consumer × ∂consumer/∂node."""
@@ -48,6 +49,19 @@ class Explanation:
             parts += [self.symbolic(step), self.numeric(step)]
         parts.append(self.notation.number(step.grad, self.decimals))
         return " = ".join(parts)
+
+    def value_line(self, node: int) -> str:
+        """One node's value as the forward pass computes it: q = x + y = (-2) + 5 = 3 (x = -2)."""
+        n, d = self.notation, self.decimals
+        value = self.record.nodes[node]
+        parts = [self.names[node].text]
+        op = value.op_info
+        if op is not None:
+            parents = value.parents
+            parts.append(formula(n, op, [self.names[self.index[p]] for p in parents]).text)
+            parts.append(formula(n, op, [number_name(n, p.data, d) for p in parents]).text)
+        parts.append(n.number(value.data, d))
+        return " = ".join(part for i, part in enumerate(parts) if i == 0 or part != parts[i - 1])
 
     def chain(self, wrt: int) -> str | None:
         """∂root/∂wrt through the labelled nodes every path passes, as one product, if any."""

@@ -174,22 +174,27 @@ def node_names(order: Sequence[Value], notation: Notation, decimals: int = 9) ->
             plains.append(Name(plain.label(node.label)))
             names.append(Name(notation.label(node.label)))
         elif op is None:
-            p = 0 if node.data < 0.0 else ATOM  # a negative number is bracketed as an operand
-            plains.append(Name(plain.number(node.data, decimals), p))
-            names.append(Name(notation.number(node.data, decimals), p))
+            plains.append(number_name(plain, node.data, decimals))
+            names.append(number_name(notation, node.data, decimals))
         else:
             parents = [index[p] for p in node.parents]
-            formula = _formula(plain, op, [plains[j] for j in parents])
-            if len(formula.text) > NAME_LIMIT:
+            made = formula(plain, op, [plains[j] for j in parents])
+            if len(made.text) > NAME_LIMIT:
                 plains.append(Name(plain.fallback(i)))
                 names.append(Name(notation.fallback(i)))
             else:
-                plains.append(formula)
-                names.append(_formula(notation, op, [names[j] for j in parents]))
+                plains.append(made)
+                names.append(formula(notation, op, [names[j] for j in parents]))
     return names
 
 
-def _formula(notation: Notation, op: Op, operands: list[Name]) -> Name:
+def number_name(notation: Notation, x: float, decimals: int) -> Name:
+    """A number as an operand: a negative one is bracketed wherever an operator binds it."""
+    return Name(notation.number(x, decimals), 0 if x < 0.0 else ATOM)
+
+
+def formula(notation: Notation, op: Op, operands: list[Name]) -> Name:
+    """op applied to its operands' names: x + y, σ(a), −b."""
     if len(operands) == 2:
         return notation.infix(op.display, operands[0], operands[1])
     return notation.unary(op.display, operands[0])

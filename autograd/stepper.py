@@ -25,14 +25,17 @@ _TOO_LARGE = ("Graphviz would take long to lay it out, and nobody steps through 
 
 def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
             rankdir: str = "LR", *, decimals: int = 9, cluster_modules: bool = False,
-            delay_ms: int = 800, max_nodes: int = MAX_NODES, timeout: float = TIMEOUT) -> Path:
+            delay_ms: int = 800, max_nodes: int = MAX_NODES, forward: bool = False,
+            timeout: float = TIMEOUT) -> Path:
     """Write one HTML page (no network, no external files) that steps through root's backward.
 
     The page shows the graph with every grad hidden; Previous, Next and Play (or the arrow keys
     and space) reveal the nodes in the order backward visits them, highlighting the current node
     and the consumers its gradient comes from, with its explanation line (numbers with
-    `decimals` decimals) beside the graph. The graph shows `precision` decimals. max_nodes and
-    timeout bound the work as in draw().
+    `decimals` decimals) beside the graph. The graph shows `precision` decimals. With
+    forward=True every value is hidden too, and the page first reveals them in topological
+    order, each computed from its inputs (q = x + y = (-2) + 5 = 3), then steps backward.
+    max_nodes and timeout bound the work as in draw().
     """
     check_root(root, "stepper()")
     check_decimals(decimals)
@@ -47,14 +50,17 @@ def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
     record = backprop(root)
     svg = _marked_grads(laid_out(draw_backprop(record, options), "svg"))
     told = Explanation(record, Notation(), decimals)
-    steps = [{"node": f"v{step.node}",
-              "grad": "grad " + format_number(step.grad, precision, strip=False),
-              "line": told.line(step),
-              "consumers": sorted({f"v{term.consumer}" for term in step.terms})}
-             for step in record.steps]
+    steps: list[dict[str, object]] = [{"kind": "backward", "node": f"v{step.node}",
+        "grad": "grad " + format_number(step.grad, precision, strip=False),
+        "line": told.line(step),
+        "consumers": sorted({f"v{term.consumer}" for term in step.terms})}
+        for step in record.steps]
+    if forward:
+        steps = _forward_steps(told, precision) + steps
     name = visible(root.label) or "the output"
+    passes = "Forward and backward pass" if forward else "Backward pass"
     page = _fill(resources.files(__package__).joinpath("stepper.html").read_text("utf-8"), {
-        "TITLE": html.escape(f"Backward pass of {name}, step by step"),
+        "TITLE": html.escape(f"{passes} of {name}, step by step"),
         "SVG": svg,
         "STEPS": json.dumps(steps, ensure_ascii=True).replace("<", "\\u003c"),
         "DELAY": str(delay_ms),
@@ -64,14 +70,27 @@ def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
 
 
 def _marked_grads(svg: bytes) -> str:
-    """The svg element with class "grad" on each box's grad field (its last text), which the
-    page hides and reveals: found by place, as a label may start with "grad " too."""
+    """The svg element with class "grad" on each box's grad field (its last text) and "data"
+    on its data field (the text before), which the page hides and reveals: found by place, as
+    a label may start with "grad " too."""
     document = minidom.parseString(svg)
     for group in document.getElementsByTagName("g"):
         if group.getAttribute("class") == "node" and group.getAttribute("id").startswith("v"):
-            group.getElementsByTagName("text")[-1].setAttribute("class", "grad")
+            texts = group.getElementsByTagName("text")
+            texts[-1].setAttribute("class", "grad")
+            texts[-2].setAttribute("class", "data")
     element: str = document.getElementsByTagName("svg")[0].toxml()
     return element
+
+
+def _forward_steps(told: Explanation, precision: int) -> list[dict[str, object]]:
+    """The forward pass: each node's value in topological order, with the inputs it reads."""
+    nodes = told.record.nodes
+    return [{"kind": "forward", "node": f"v{i}",
+             "data": "data " + format_number(node.data, precision, strip=False),
+             "line": told.value_line(i),
+             "inputs": sorted({f"v{told.index[parent]}" for parent in node.parents})}
+            for i, node in enumerate(nodes)]
 
 
 def _fill(template: str, parts: dict[str, str]) -> str:

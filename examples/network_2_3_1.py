@@ -2,8 +2,8 @@
 
 All weights and biases 1, x = (0.5, 0.5), target t = 0.5, error E = ½(y − t)², η = 1/3. The
 slides' δ of a unit is the gradient of E at its activation a (δ_k = y − t at the linear
-output); one backward pass gives them all, and the weights' gradients δ·z. Draws the graph
-(network_2_3_1.svg).
+output); one backward pass gives them all, and the weights' gradients δ·z. Then the slides'
+test: the updated network on x = (0.7, 0.7), t = −0.02. Draws the graph (network_2_3_1.svg).
 
     python examples/network_2_3_1.py OUTPUT_DIR
 """
@@ -20,6 +20,8 @@ from autograd import Value
 X = [0.5, 0.5]
 T = 0.5
 LEARNING_RATE = 1 / 3
+TEST_X = [0.7, 0.7]
+TEST_T = -0.02
 
 
 def network() -> nn.MLP:
@@ -47,8 +49,15 @@ def main(out_dir: Path) -> dict[str, object]:
     print(f"δ output = {y.grad:.4f}, hidden δ = {', '.join(f'{d:.4f}' for d in hidden_deltas)}")
     for name, g in gradients.items():
         print(f"dE/d{name} = {g:.4f} -> {updated[name]:.4f}")
+    # The slides' a is our weighted input z, and their z our activation a.
+    test = nn.trace(model, TEST_X, TEST_T)
+    hidden_test, (output_test,) = test.layers[0], test.layers[1].a
+    print(f"test, x = (0.7, 0.7), t = -0.02: a = {', '.join(f'{v:.4f}' for v in hidden_test.z)}"
+          f", z = {', '.join(f'{v:.4f}' for v in hidden_test.a)}, y = {output_test:.4f}, "
+          f"E = {test.cost:.4f}")
     return {"hidden": [z.data for z in hidden], "output": y.data, "delta": y.grad,
-            "hidden_deltas": hidden_deltas, "gradients": gradients, "updated": updated}
+            "hidden_deltas": hidden_deltas, "gradients": gradients, "updated": updated,
+            "test_output": output_test, "test_error": test.cost}
 
 
 if __name__ == "__main__":

@@ -68,6 +68,17 @@ def curves(panels: Mapping[str, Mapping[str, Sequence[float]]], path: Path, xlab
     return _save(fig, path)
 
 
+def lines(x: Sequence[float], series: Mapping[str, Sequence[float]], path: Path, title: str,
+          xlabel: str) -> Path:
+    """One panel, one line per named series against x."""
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    for name, values in series.items():
+        ax.plot(x, values, label=name, linewidth=1.2)
+    ax.set(title=title, xlabel=xlabel)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
 def _save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()

@@ -13,8 +13,10 @@ from autograd import skip_frames_from
 
 from . import data, init, losses, optim, schedulers
 from .module import ACTIVATIONS, MLP, Dropout, Layer, Module, Neuron
+from .network_drawing import draw_network, render_network
 from .pytorch import from_torch, to_torch
 from .saving import load, load_training_state, save
+from .trace import EquationError, LayerTrace, Trace, trace
 from .train import accuracy, classify, decision_threshold, evaluate, fit, predict
 
 skip_frames_from(Path(__file__).parent)  # detect_anomaly() names the user's line, not nn's
@@ -23,13 +25,17 @@ __all__ = [
     "ACTIVATIONS",
     "MLP",
     "Dropout",
+    "EquationError",
     "Layer",
+    "LayerTrace",
     "Module",
     "Neuron",
+    "Trace",
     "accuracy",
     "classify",
     "data",
     "decision_threshold",
+    "draw_network",
     "evaluate",
     "fit",
     "from_torch",
@@ -39,7 +45,9 @@ __all__ = [
     "losses",
     "optim",
     "predict",
+    "render_network",
     "save",
     "schedulers",
     "to_torch",
+    "trace",
 ]

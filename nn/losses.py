@@ -31,38 +31,42 @@ def mse(prediction: Prediction, target: object) -> Value:
 
 
 def binary_cross_entropy(prediction: Prediction, target: object) -> Value:
-    """−[t·log p + (1 − t)·log(1 − p)] for a probability p; targets 0 or 1 (or in between).
+    """−Σₖ [tₖ·log pₖ + (1 − tₖ)·log(1 − pₖ)] over the K outputs, for probabilities pₖ.
 
-    p must come from a sigmoid; p of exactly 0 or 1 against the other label is an infinite
-    loss, which binary_cross_entropy_with_logits avoids. A Value target keeps both terms (its
-    value may change), so there p of exactly 0 or 1 gives nan even against its own label.
+    Targets 0 or 1 (or in between), one an output: the inner sum of the lectures' J(W). Each p
+    must come from a sigmoid; p of exactly 0 or 1 against the other label is an infinite loss,
+    which binary_cross_entropy_with_logits avoids. A Value target keeps both terms (its value
+    may change), so there p of exactly 0 or 1 gives nan even against its own label.
     """
-    p, t = _single(prediction, target, "binary_cross_entropy")
-    _check_probability_target(t, "binary_cross_entropy")
     terms = []
-    # a term with weight 0 is left out, so p = 1 with t = 1 gives 0, not nan
-    if isinstance(t, Value) or t != 0.0:
-        terms.append(t * p.log())
-    if isinstance(t, Value) or t != 1.0:
-        terms.append((1.0 - t) * (1.0 - p).log())
+    for p, t in _pairs(prediction, target, "binary_cross_entropy"):
+        _check_probability_target(t, "binary_cross_entropy")
+        # a term with weight 0 is left out, so p = 1 with t = 1 gives 0, not nan
+        if isinstance(t, Value) or t != 0.0:
+            terms.append(t * p.log())
+        if isinstance(t, Value) or t != 1.0:
+            terms.append((1.0 - t) * (1.0 - p).log())
     return -_sum(terms)
 
 
 def binary_cross_entropy_with_logits(prediction: Prediction, target: object) -> Value:
-    """binary_cross_entropy(sigmoid(z), t) computed from the logit z, finite for any z.
+    """binary_cross_entropy(sigmoid(z), t) computed from the logits z, finite for any z.
 
-    Targets 0 or 1 (or in between). Uses (1 − t)·z + log(1 + e^−z) for z ≥ 0 and
-    −t·z + log(1 + e^z) below, so exp never overflows and the derivative is σ(z) − t everywhere.
-    (A compiled graph keeps the form chosen when it was built: equal, but finite only for z
-    within some 700 of the other side.)
+    Summed over the K outputs; targets 0 or 1 (or in between). Uses (1 − t)·z + log(1 + e^−z)
+    for z ≥ 0 and −t·z + log(1 + e^z) below, so exp never overflows and the derivative is
+    σ(z) − t everywhere. (A compiled graph keeps the form chosen when it was built: equal, but
+    finite only for z within some 700 of the other side.)
     """
-    z, t = _single(prediction, target, "binary_cross_entropy_with_logits")
-    _check_probability_target(t, "binary_cross_entropy_with_logits")
-    # NOTE: log(1 + u) for tiny u = e^-|z| is exact to about 1e-16 absolute, not relative:
-    # the op table has no log1p.
-    if z.data >= 0.0:
-        return (1.0 - t) * z + (1.0 + (-z).exp()).log()
-    return -t * z + (1.0 + z.exp()).log()
+    terms = []
+    for z, t in _pairs(prediction, target, "binary_cross_entropy_with_logits"):
+        _check_probability_target(t, "binary_cross_entropy_with_logits")
+        # NOTE: log(1 + u) for tiny u = e^-|z| is exact to about 1e-16 absolute, not relative:
+        # the op table has no log1p.
+        if z.data >= 0.0:
+            terms.append((1.0 - t) * z + (1.0 + (-z).exp()).log())
+        else:
+            terms.append(-t * z + (1.0 + z.exp()).log())
+    return _sum(terms)
 
 
 def softmax(logits: Sequence[Value]) -> list[Value]:

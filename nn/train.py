@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import partial
+from typing import TypeGuard
 
 from tqdm import tqdm
 
@@ -186,14 +187,16 @@ def evaluate(model: Module, X: Rows, y: Sequence[object], loss: str | losses.Los
 def accuracy(model: Module, X: Rows, y: Sequence[object], threshold: float | None = None) -> float:
     """The fraction of rows whose predicted class is their label.
 
-    With several outputs the class is the largest output's index, against class indices. With
-    one output, labels are -1/+1 (or 0/1) and the prediction is positive above `threshold`:
-    by default 0.5 for a sigmoid output (a probability), else 0 (a score or logit).
+    With several outputs the class is the largest output's index, against class indices or
+    one-hot vectors (the class is where the 1 is). With one output, labels are -1/+1 (or 0/1)
+    and the prediction is positive above `threshold`: by default 0.5 for a sigmoid output (a
+    probability), else 0 (a score or logit).
     """
     check_rows_and_targets(X, y)
     if not _are_labels(model, y):
         raise ValueError("accuracy needs class labels: -1/+1 or 0/1 for a model with one "
-                         "output, class indices 0, 1, ... for a model with several")
+                         "output, class indices 0, 1, ... or one-hot vectors for a model with "
+                         "several")
     cut = _threshold(model, threshold)
     return sum(_is_correct(model.forward(x), t, cut) for x, t in zip(X, y, strict=True)) / len(X)
 
@@ -240,8 +243,23 @@ def _are_labels(model: Module, y: Sequence[object]) -> bool:
     classes = _outputs(model)
     if classes == 1:
         return all(t in (-1, 0, 1) and not isinstance(t, bool) for t in y)
-    return all(isinstance(t, int | float) and not isinstance(t, bool) and float(t).is_integer()
-               and 0 <= t < classes for t in y)
+    return all(_class_of_target(t, classes) is not None for t in y)
+
+
+def _class_of_target(target: object, classes: int) -> int | None:
+    """The class a target names, as a class index or a one-hot vector; None for neither."""
+    if isinstance(target, Sequence) and not isinstance(target, str):
+        if len(target) != classes or not all(_is_number(t) and t in (0, 1) for t in target):
+            return None
+        ones = [k for k, t in enumerate(target) if t == 1]
+        return ones[0] if len(ones) == 1 else None
+    if _is_number(target) and float(target).is_integer() and 0 <= target < classes:
+        return int(target)
+    return None
+
+
+def _is_number(x: object) -> TypeGuard[int | float]:
+    return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 def _threshold(model: Module, threshold: float | None) -> float:
@@ -272,7 +290,7 @@ def _hit(outputs: list[float], target: object, cut: float) -> bool:
     predicted = _class_of(outputs, cut)
     if len(outputs) == 1:
         return predicted == (target > 0)  # type: ignore[operator]
-    return predicted == target
+    return predicted == _class_of_target(target, len(outputs))
 
 
 def _data(output: Value | list[Value]) -> float:

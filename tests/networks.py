@@ -1,7 +1,8 @@
-"""Graphs the drawing and explaining tests share, built from plain Values."""
+"""Graphs the drawing and explaining tests share, built from plain Values, and the lecture MLP."""
 
 from __future__ import annotations
 
+import nn
 from autograd import Value, scope
 
 LECTURE_WEIGHTS = (0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55)
@@ -63,3 +64,11 @@ def scoped_network() -> tuple[Value, list[Value]]:
     loss.label = "loss"
     loss.backward()
     return loss, parameters
+
+
+def lecture_mlp() -> nn.MLP:
+    """The same 2-2-2 sigmoid network as an nn.MLP: w1..w8 in order, biases 0.35 and 0.60."""
+    model = nn.MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid")
+    w = LECTURE_WEIGHTS
+    return nn.init.set_weights(model, [[w[0:2], w[2:4]], [w[4:6], w[6:8]]],
+                               [[0.35, 0.35], [0.60, 0.60]])

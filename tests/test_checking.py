@@ -1,7 +1,9 @@
-"""gradcheck: passes on the table's ops, and names the input and both numbers when it fails."""
+"""gradcheck: passes on the table's ops, and names the input and both numbers when it fails;
+numeric_grad: central differences, as gradcheck estimates them."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, GradcheckError, Value, define_op, gradcheck, power
+from autograd import OPS, GradcheckError, Value, define_op, gradcheck, numeric_grad, power
 from autograd.testing import op_with_inputs
 from autograd.value import apply
 
@@ -58,6 +60,30 @@ def test_nan_fails() -> None:
         gradcheck(lambda x: x.sqrt(), [-1.0])
 
 
+def test_numeric_grad_is_the_central_difference_not_the_derivative() -> None:
+    # ((1 + h)³ − (1 − h)³) / 2h = 3 + h²: the estimate, where the derivative is 3
+    (slope,) = numeric_grad(lambda x: x**3, [1.0], eps=0.1)
+    assert slope == pytest.approx(3.01, rel=1e-12)
+    assert numeric_grad(lambda x: x**3, [Value(1.0)]) == [pytest.approx(3.0, abs=1e-8)]
+
+
+def test_numeric_grad_gives_one_slope_per_input_as_floats() -> None:
+    slopes = numeric_grad(lambda a, b: a * b + a.sin(), [0.3, -1.2])
+    assert [type(s) for s in slopes] == [float, float]
+    assert slopes == pytest.approx([-1.2 + math.cos(0.3), 0.3], abs=1e-8)
+
+
+@given(st.floats(-3.0, 3.0), st.floats(-3.0, 3.0))
+def test_numeric_grad_agrees_with_gradcheck_and_the_engine(a: float, b: float) -> None:
+    def f(x: Value, y: Value) -> Value:
+        return (x * y).tanh() + x.exp()
+
+    x, y = Value(a), Value(b)
+    f(x, y).backward()
+    assert numeric_grad(f, [a, b]) == pytest.approx([x.grad, y.grad], rel=1e-6, abs=1e-8)
+    assert gradcheck(f, [a, b])
+
+
 @pytest.mark.parametrize(
     ("f", "inputs", "options", "error", "message"),
     [
@@ -75,3 +101,6 @@ def test_bad_arguments_say_what_is_expected(f: Callable[..., Any], inputs: Any,
                                             message: str) -> None:
     with pytest.raises(error, match=message):
         gradcheck(f, inputs, **options)
+    if "atol" not in options and "order" not in options:
+        with pytest.raises(error, match=message):
+            numeric_grad(f, inputs, **options)

@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 
 import graphviz
 import pytest
+from golden_files import assert_golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from networks import lecture_network, scoped_network, seed_graph
@@ -24,8 +25,6 @@ import autograd
 from autograd import Domain, Op, Value, scope
 from autograd.draw import ROLE_FILLS, fixed_dates, grad_fill
 
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("CHAINRULE_UPDATE_GOLDEN") == "1"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot is not installed")
 
@@ -183,12 +182,7 @@ def _lecture_drawing() -> autograd.Drawing:
 
 @pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
 def test_golden_dot_files(case: str) -> None:
-    path = GOLDEN / f"{case}.dot"
-    source = GOLDEN_CASES[case]().source
-    if UPDATE:
-        path.write_text(source, encoding="utf-8")
-        pytest.skip(f"rewrote {path.name} (CHAINRULE_UPDATE_GOLDEN=1)")
-    assert source == path.read_text(encoding="utf-8")
+    assert_golden(case, GOLDEN_CASES[case]().source)
 
 
 def test_render_dot_writes_the_source(tmp_path: Path) -> None:

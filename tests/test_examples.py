@@ -15,12 +15,13 @@ WRITES = {
     "mlp_clusters.py": ["mlp_clusters.svg"],
     "lecture_network.py": ["lecture_backprop.html", "lecture_network.svg"],
     "higher_order.py": ["gradient_graph.svg"],
+    "bp_equations.py": ["bp_network.svg", "bp_update.svg"],
 }
 
 
 # The lecture examples are run, and their numbers checked, in test_nn_lectures.py.
-LECTURES = ["moons.py", "network_2_2_1.py", "network_2_2_2.py", "network_2_3_1.py", "spiral.py",
-            "xor.py", "zero_init.py"]
+LECTURES = ["learning_rates.py", "moons.py", "network_2_2_1.py", "network_2_2_2.py",
+            "network_2_3_1.py", "nudge.py", "spiral.py", "xor.py", "zero_init.py"]
 SHARED = ["plotting.py"]  # a module the lecture examples import, not a script
 TORCH = ["to_torch.py"]  # needs PyTorch, and writes nothing: run below with small sizes
 
@@ -58,6 +59,13 @@ def test_example_writes_its_pictures(script: str, tmp_path: Path,
     if script == "lecture_network.py":
         assert "E = 0.298371109\n" in out
         assert "= 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041\n" in out
+    if script == "bp_equations.py":
+        assert "check(): BP1–BP4 hold in every layer" in out
+        assert "BP1  δ² = ∇ₐC ⊙ σ′(z²)\n       = [0.74136507, -0.217071535] ⊙ " in out
+        assert "       the graph's: [0.138498562, -0.038098237]\n" in out
+        assert "       = [[0.000438568, 0.000877135], [0.000497713, 0.000995425]]\n" in out
+        update = (tmp_path / "out" / "bp_update.svg").read_text()
+        assert "0.4 → 0.359" in update and "0.15 → 0.1498" in update
     if script == "higher_order.py":
         assert "d^1 tanh(x) / dx^1 at x = 0.5: 0.786448" in out
         assert "d^3 tanh(x) / dx^3 at x = 0.5: -0.565209" in out

@@ -11,7 +11,8 @@ from networks import lecture_network, seed_graph
 
 import autograd
 from autograd import Value, chain, explain
-from autograd.notation import format_number
+from autograd.explain import Explanation
+from autograd.notation import LatexNotation, Notation, format_number
 from autograd.testing import Program, programs, values
 
 
@@ -179,3 +180,36 @@ def root_name(lines: list[str]) -> str:
     match = re.match(r"∂(.*)/∂", lines[0])
     assert match is not None
     return match.group(1)
+
+
+# --- the forward pass, a line per node ---
+
+
+def forward_lines(root: Value, notation: Notation | None = None, decimals: int = 9) -> list[str]:
+    told = Explanation(chain.backprop(root), notation or Notation(), decimals)
+    return [told.value_line(i) for i in range(len(told.record.nodes))]
+
+
+def test_the_forward_pass_of_the_seed_graph() -> None:
+    lines = forward_lines(seed_graph())
+    assert "x = -2" in lines and "y = 5" in lines and "z = -4" in lines
+    assert "x + y = (-2) + 5 = 3" in lines  # an unlabelled node is named by its formula
+    assert lines[-1] == "f = (x + y) × z = 3 × (-4) = -12"
+
+
+def test_forward_lines_name_constants_ops_and_notations() -> None:
+    x = Value(0.5, label="x")
+    lines = forward_lines((x * 2.0).sigmoid() - (-x), decimals=4)
+    assert sorted(lines[:-1]) == sorted(["x = 0.5", "2", "x × 2 = 0.5 × 2 = 1",
+                                         "σ(x × 2) = σ(1) = 0.7311", "−x = −0.5 = -0.5"])
+    assert lines[-1] == "σ(x × 2) − −x = 0.7311 − (-0.5) = 1.2311"
+    assert forward_lines(x * 2.0, LatexNotation())[-1] == r"\text{x} \times 2 = 0.5 \times 2 = 1"
+
+
+@given(programs())
+def test_every_forward_line_ends_in_the_nodes_value(program: Program) -> None:
+    root = program.run(*values(program.leaves))
+    lines = forward_lines(root, decimals=12)
+    order = autograd.topological_order(root)
+    assert [line.rsplit(" = ", 1)[-1] for line in lines] == [
+        format_number(node.data, 12) for node in order]

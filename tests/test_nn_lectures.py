@@ -11,12 +11,12 @@ import importlib
 import math
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from rounding import assert_rounds_to
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -32,13 +32,6 @@ def example(name: str) -> ModuleType:
 def needs_matplotlib() -> None:
     pytest.importorskip("matplotlib", reason="matplotlib is not installed (the 'examples' "
                                              "extra): the pictures are not drawn")
-
-
-def assert_rounds_to(value: float, printed: str) -> None:
-    """value, rounded to as many decimals as printed has, is printed."""
-    decimals = len(printed.split(".")[1])
-    assert abs(Decimal(value) - Decimal(printed)) <= Decimal(5) * Decimal(10) ** -(decimals + 1), (
-        f"{value!r} does not round to {printed}")
 
 
 # --- the 2-2-2 network: inputs 0.05, 0.10, targets 0.01, 0.99, η = 0.5 ---
@@ -191,6 +184,21 @@ def test_2_3_1_gradients_and_update(tmp_path: Path) -> None:
     assert (tmp_path / "network_2_3_1.svg").exists()
 
 
+def test_2_3_1_the_slides_test_on_the_updated_network(tmp_path: Path) -> None:
+    """x = (0.7, 0.7), t = −0.02 through the network after its one update, worked by hand."""
+    figures: dict[str, Any] = example("network_2_3_1").main(tmp_path)
+    s = 1 / (1 + math.exp(-2.0))  # each hidden unit's output before the update
+    delta = 3 * s + 1 - 0.5  # y − t
+    hidden_delta = delta * s * (1 - s)
+    eta = 1 / 3
+    w_hidden, b_hidden = 1 - eta * hidden_delta * 0.5, 1 - eta * hidden_delta
+    w_output, b_output = 1 - eta * delta * s, 1 - eta * delta
+    z = 1 / (1 + math.exp(-(w_hidden * 0.7 + w_hidden * 0.7 + b_hidden)))
+    y = 3 * w_output * z + b_output
+    assert figures["test_output"] == pytest.approx(y, rel=1e-12)
+    assert figures["test_error"] == pytest.approx(0.5 * (y + 0.02) ** 2, rel=1e-12)
+
+
 def test_an_example_runs_as_a_script_and_explains_its_usage(tmp_path: Path) -> None:
     script = str(EXAMPLES / "network_2_3_1.py")
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
@@ -202,6 +210,39 @@ def test_an_example_runs_as_a_script_and_explains_its_usage(tmp_path: Path) -> N
                            timeout=60)
     assert usage.returncode != 0
     assert "usage: python" in usage.stderr and "OUTPUT_DIR" in usage.stderr
+
+
+# --- nudging a unit, and learning rates ---
+
+
+def test_nudging_z_moves_the_cost_by_delta_times_the_nudge(tmp_path: Path) -> None:
+    needs_matplotlib()
+    figures: dict[str, Any] = example("nudge").main(tmp_path)
+    assert_rounds_to(figures["delta"], "0.138498562")  # δ_o1
+    errors = [abs(change - estimate) for _, change, estimate in figures["nudges"]]
+    assert errors[0] > 50 * errors[1] > 2500 * errors[2]  # shrinking as Δz², not as Δz
+    for _, change, estimate in figures["nudges"]:
+        assert change == pytest.approx(estimate, rel=0.02)
+    for slope, delta in figures["numeric"].values():  # δ by nudging the bias both ways
+        assert slope == pytest.approx(delta, rel=1e-6, abs=1e-10)
+    w1, w2 = figures["gradients"]
+    assert w2 == pytest.approx(2 * w1, rel=1e-15)  # a_in 0.10 against 0.05, the same δ
+    moved = figures["moved"]
+    assert moved["w2"] == pytest.approx(2 * moved["w1"], rel=1e-9)
+    assert min(abs(moved[f"w{k}"]) for k in range(5, 9)) > 10 * abs(moved["w1"])
+    assert_small_png(tmp_path / "nudge.png")
+
+
+def test_a_higher_learning_rate_learns_faster_until_it_diverges(tmp_path: Path) -> None:
+    needs_matplotlib()
+    history: dict[float, list[float]] = example("learning_rates").main(tmp_path)
+    first = {cost[0] for cost in history.values()}
+    assert len(first) == 1  # one network, the same start
+    rates = sorted(history)
+    finals = [history[rate][-1] for rate in rates]
+    assert finals[:-1] == sorted(finals[:-1], reverse=True)  # 0.03, 0.1, 0.3, 1: each lower
+    assert finals[-1] > 1e20 * finals[0]  # 3: diverged
+    assert_small_png(tmp_path / "learning_rates.png")
 
 
 # --- zero initialization, XOR, moons, spiral ---

@@ -95,6 +95,30 @@ def test_bce_with_logits_at_zero_and_at_extreme_logits(z: float, t: float, loss:
     assert logit.grad == pytest.approx(grad, rel=1e-15)
 
 
+@given(st.lists(st.tuples(finite, st.floats(0.0, 1.0)), min_size=1, max_size=4))
+def test_both_binary_cross_entropies_sum_over_the_outputs(pairs: list[tuple[float, float]]) -> None:
+    """Σₖ over K outputs, as the lectures' J(W) sums them: each output's own loss and slope."""
+    for loss, to_input in ((losses.binary_cross_entropy_with_logits, lambda z: z),
+                           (losses.binary_cross_entropy, lambda z: min(max(sigmoid(z), 1e-6),
+                                                                        1.0 - 1e-6))):
+        outputs = values([to_input(z) for z, _ in pairs])
+        total = loss(outputs, [t for _, t in pairs])
+        total.backward()
+        alone = [Value(to_input(z)) for z, _ in pairs]
+        for value, (_, t) in zip(alone, pairs, strict=True):
+            loss(value, t).backward()
+        assert total.data == pytest.approx(
+            math.fsum(loss(Value(to_input(z)), t).data for z, t in pairs), rel=1e-12, abs=1e-12)
+        assert [o.grad for o in outputs] == [v.grad for v in alone]
+
+
+def test_binary_cross_entropy_checks_every_target_and_the_count() -> None:
+    with pytest.raises(ValueError, match=r"expects targets 0 or 1 .*got 2"):
+        losses.binary_cross_entropy(values([0.5, 0.5]), [1.0, 2.0])
+    with pytest.raises(ValueError, match="binary_cross_entropy: 2 outputs but 3 targets"):
+        losses.binary_cross_entropy(values([0.5, 0.5]), [1.0, 0.0, 1.0])
+
+
 @pytest.mark.parametrize("loss", [losses.binary_cross_entropy,
                                   losses.binary_cross_entropy_with_logits])
 def test_losses_wanting_0_1_targets_reject_minus_one(loss: losses.Loss) -> None:

@@ -1,4 +1,4 @@
-"""nn against PyTorch in float64: optimizers, schedulers and losses (skipped without torch).
+"""nn against PyTorch in float64: optimizers, schedulers, losses, nn.trace (skipped without torch).
 
 torch's CPU kernels compute `p + α·g` (and Adam's `p + α·m/d`) with a fused multiply-add, one
 rounding where Python rounds twice, and torch's float64 sqrt is not always correctly rounded;
@@ -260,6 +260,32 @@ def test_bce_matches_torch(p: float, data: st.DataObject) -> None:
     assert ours[1] == pytest.approx(theirs[1], abs=8 * EPSILON * terms)
 
 
+@given(st.lists(st.tuples(st.floats(1e-10, 1 - 1e-10), st.floats(0.0, 1.0)), min_size=2,
+                max_size=5))
+def test_bce_over_k_outputs_matches_torch_summed(pairs: list[tuple[float, float]]) -> None:
+    probabilities, targets = [p for p, _ in pairs], [t for _, t in pairs]
+    theirs = torch_loss(lambda x, y: torch.nn.functional.binary_cross_entropy(
+        x, torch.tensor(y, dtype=F64), reduction="sum"), probabilities, targets)
+    ours = our_loss(losses.binary_cross_entropy, probabilities, targets)
+    # each output's term as in test_bce_matches_torch, and the sum's own roundings
+    assert ours[0] == pytest.approx(theirs[0], rel=8 * len(pairs) * EPSILON,
+                                    abs=8 * EPSILON * sum(1 - t for t in targets))
+    for g, their_g, (p, t) in zip(ours[1], theirs[1], pairs, strict=True):
+        assert g == pytest.approx(their_g, abs=8 * EPSILON * (t / p + (1 - t) / (1 - p)))
+
+
+@given(st.lists(st.tuples(logit, st.floats(0.0, 1.0)), min_size=2, max_size=5))
+def test_bce_with_logits_over_k_outputs_matches_torch_summed(
+        pairs: list[tuple[float, float]]) -> None:
+    logits, targets = [z for z, _ in pairs], [t for _, t in pairs]
+    theirs = torch_loss(lambda x, y: torch.nn.functional.binary_cross_entropy_with_logits(
+        x, torch.tensor(y, dtype=F64), reduction="sum"), logits, targets)
+    ours = our_loss(losses.binary_cross_entropy_with_logits, logits, targets)
+    assert ours[0] == pytest.approx(theirs[0], rel=1e-12,
+                                    abs=8 * EPSILON * sum(max(1.0, abs(z)) for z in logits))
+    assert ours[1] == pytest.approx(theirs[1], rel=1e-12, abs=1e-15)
+
+
 @given(st.lists(st.tuples(logit, logit), min_size=1, max_size=5))
 def test_mse_matches_torch(pairs: list[tuple[float, float]]) -> None:
     outputs, targets = [o for o, _ in pairs], [t for _, t in pairs]
@@ -299,3 +325,35 @@ def test_a_batch_gradient_and_step_of_an_mlp_match_torch() -> None:
         flat(lambda t: t.grad.tolist()), rel=1e-12)
     assert [p.data for p in model.parameters()] == pytest.approx(
         flat(lambda t: t.tolist()), rel=1e-12)
+
+
+TORCH_ACTIVATIONS = {
+    "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+    "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01), "linear": lambda z: z,
+}
+
+
+@given(st.lists(st.integers(1, 5), min_size=2, max_size=4), st.integers(0, 2**32),
+       st.sampled_from(sorted(TORCH_ACTIVATIONS)), st.sampled_from(sorted(TORCH_ACTIVATIONS)),
+       st.data())
+def test_trace_reads_the_deltas_torch_finds_at_each_weighted_input(
+        sizes: list[int], seed: int, hidden: str, output: str, data: st.DataObject) -> None:
+    model = nn.MLP(sizes[0], sizes[1:], activation=hidden, output_activation=output, seed=seed)
+    x = data.draw(st.lists(st.floats(-2.0, 2.0), min_size=sizes[0], max_size=sizes[0]))
+    target = data.draw(st.lists(st.floats(-1.0, 1.0), min_size=sizes[-1], max_size=sizes[-1]))
+    tr = nn.trace(model, x, target, "quadratic")
+    a = torch.tensor(x, dtype=F64)
+    zs, weights = [], []
+    for layer in tr.layers:
+        weight = torch.tensor(layer.W, dtype=F64, requires_grad=True)
+        z = weight @ a + torch.tensor(layer.b, dtype=F64)
+        z.retain_grad()
+        zs.append(z)
+        weights.append(weight)
+        a = TORCH_ACTIVATIONS[layer.activation](z)
+    (0.5 * ((torch.tensor(target, dtype=F64) - a) ** 2).sum()).backward()
+    for layer, z, weight in zip(tr.layers, zs, weights, strict=True):
+        assert layer.z == pytest.approx(z.tolist(), rel=1e-12, abs=1e-12)
+        assert layer.delta == pytest.approx(z.grad.tolist(), rel=1e-12, abs=1e-12)
+        for ours, theirs in zip(layer.grad_w, weight.grad.tolist(), strict=True):
+            assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-12)

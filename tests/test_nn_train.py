@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from finite_differences import central_difference, close_to_difference
 
 import nn
 from autograd import Value
@@ -258,3 +259,63 @@ def test_a_frozen_layer_stays_as_it_is_while_the_rest_learns(compiled: bool) -> 
            epochs=3, batch_size=2, progress=False, compile=compiled)
     assert model.layers[0].state_dict() == frozen
     assert all(v != before[k] for k, v in model.layers[1].state_dict().items())
+
+
+ONE_HOT = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]]
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_one_hot_targets_get_accuracy_as_class_indices_do(compile: bool) -> None:
+    model = nn.MLP(2, [4, 3], activation="tanh", output_activation="sigmoid", seed=5)
+    before = nn.MLP(2, [4, 3], activation="tanh", output_activation="sigmoid", seed=5)
+    history = nn.fit(model, X4, ONE_HOT, loss="binary_cross_entropy",
+                     optimizer=SGD(model.parameters(), lr=0.5), progress=False, compile=compile)
+    indices = [0, 1, 2, 0]
+    # one full batch: the accuracy of the predictions made before its update
+    assert history["accuracy"] == [nn.accuracy(before, X4, indices)]
+    assert nn.accuracy(before, X4, ONE_HOT) == nn.accuracy(before, X4, indices)
+    assert nn.evaluate(model, X4, ONE_HOT, "binary_cross_entropy")["accuracy"] == (
+        nn.accuracy(model, X4, indices))
+    two_hot = [[1, 1, 0], *ONE_HOT[1:]]
+    assert "accuracy" not in nn.fit(model, X4, two_hot, loss="binary_cross_entropy",
+                                    optimizer=SGD(model.parameters(), lr=0.5), progress=False)
+
+
+def lecture_cost(state: dict[str, float], X: list[list[float]], y: list[list[int]],
+                 lam: float) -> float:
+    """The lectures' J(W) = −1/m Σᵢ Σₖ [yₖ log hₖ + (1 − yₖ) log(1 − hₖ)] + λ/2m Σ w², by hand
+    for a sigmoid 2-3-3 network (the biases not in the penalty)."""
+    def layer(inputs: list[float], number: int, units: int) -> list[float]:
+        prefix = f"layers.{number}.neurons"
+        return [1 / (1 + math.exp(-(sum(state[f"{prefix}.{j}.w.{k}"] * a
+                                        for k, a in enumerate(inputs))
+                                    + state[f"{prefix}.{j}.b"]))) for j in range(units)]
+
+    m = len(X)
+    total = 0.0
+    for x, targets in zip(X, y, strict=True):
+        h = layer(layer(x, 0, 3), 1, 3)
+        total += sum(t * math.log(o) + (1 - t) * math.log(1 - o)
+                     for o, t in zip(h, targets, strict=True))
+    weights = sum(v * v for name, v in state.items() if ".w." in name)
+    return -total / m + lam / (2 * m) * weights
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_the_lectures_cross_entropy_cost_with_its_l2_term_trains_as_written(
+        compile: bool) -> None:
+    model = nn.MLP(2, [3, 3], activation="sigmoid", output_activation="sigmoid", seed=2)
+    start, lam, alpha = model.state_dict(), 0.3, 0.7
+    history = nn.fit(model, X4, ONE_HOT, loss="binary_cross_entropy", l2=lam,
+                     optimizer=SGD(model.parameters(), lr=alpha), progress=False,
+                     compile=compile)
+    assert history["loss"] == [pytest.approx(lecture_cost(start, X4, ONE_HOT, lam), rel=1e-12)]
+    names = list(start)
+
+    def cost(*params: float) -> float:
+        return lecture_cost(dict(zip(names, params, strict=True)), X4, ONE_HOT, lam)
+
+    values = list(start.values())
+    for i, name in enumerate(names):  # one step of gradient descent on J(W): w − α ∂J/∂w
+        slope = central_difference(cost, values, i)
+        assert close_to_difference((start[name] - model.state_dict()[name]) / alpha, slope)

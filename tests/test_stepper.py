@@ -50,6 +50,22 @@ def test_the_page_holds_every_step_in_backward_order(tmp_path: Path) -> None:
     assert error.grad == 0.0  # the page computes its own backward pass
 
 
+def test_forward_first_reveals_every_value_in_topological_order(tmp_path: Path) -> None:
+    f = seed_graph()
+    page = autograd.stepper(f, tmp_path / "p.html", forward=True).read_text(encoding="utf-8")
+    steps = steps_of(page)
+    order = autograd.topological_order(f)
+    forward, backward = steps[:len(order)], steps[len(order):]
+    assert [s["kind"] for s in forward] == ["forward"] * len(order)
+    assert [s["node"] for s in forward] == [f"v{i}" for i in range(len(order))]
+    assert [s["data"] for s in forward] == [
+        "data " + format_number(node.data, 4, strip=False) for node in order]
+    assert forward[-1]["line"] == "f = (x + y) × z = 3 × (-4) = -12"
+    assert forward[-1]["inputs"] == sorted(f"v{order.index(p)}" for p in f.parents)
+    assert backward == steps_of(autograd.stepper(f, tmp_path / "b.html").read_text("utf-8"))
+    assert "Forward and backward pass of f, step by step" in page
+
+
 def test_the_page_needs_nothing_from_outside(tmp_path: Path) -> None:
     page = autograd.stepper(seed_graph(), tmp_path / "p.html").read_text(encoding="utf-8")
     assert "<script src" not in page and "<link" not in page and "url(" not in page
@@ -242,3 +258,42 @@ def test_a_label_starting_with_grad_is_not_taken_for_the_gradient(browser: Any,
         ".map((t) => t.textContent);")
     assert "grad 5" in labels and "grad ?" not in labels
     assert [grad_text(browser, s["node"]) for s in steps] == [s["grad"] for s in steps]
+
+
+def data_text(driver: Any, node: str) -> str:
+    text: str = driver.execute_script(
+        "return document.getElementById(arguments[0]).querySelector('text.data').textContent;",
+        node)
+    return text
+
+
+def test_forward_reveals_values_before_backward_reveals_grads(browser: Any,
+                                                              tmp_path: Path) -> None:
+    f = seed_graph()
+    path = autograd.stepper(f, tmp_path / "forward.html", forward=True)
+    steps = steps_of(path.read_text(encoding="utf-8"))
+    forward = [s for s in steps if s["kind"] == "forward"]
+    browser.get(path.as_uri())
+    click = browser.find_element
+    assert click("id", "current").text == "Press Next to start the forward pass at the inputs."
+    assert click("id", "forward-hint").is_displayed()
+    assert all(data_text(browser, s["node"]) == "data ?" for s in forward)
+    assert all(grad_text(browser, s["node"]) == "grad ?" for s in forward)
+    click("id", "next").click()
+    assert data_text(browser, forward[0]["node"]) == forward[0]["data"]
+    assert data_text(browser, forward[1]["node"]) == "data ?"
+    for _ in forward[1:]:
+        click("id", "next").click()
+    last = forward[-1]
+    assert click("id", "current").text == last["line"] == "f = (x + y) × z = 3 × (-4) = -12"
+    assert "current" in classes(browser, last["node"])
+    assert all("upstream" in classes(browser, node) for node in last["inputs"])
+    assert all(data_text(browser, s["node"]) == s["data"] for s in forward)
+    assert grad_text(browser, last["node"]) == "grad ?"
+    click("id", "next").click()  # the backward pass starts at the output
+    assert grad_text(browser, last["node"]) == "grad 1.0000"
+    assert click("id", "current").text == "∂f/∂f = 1"
+    assert all("upstream" not in classes(browser, node) for node in last["inputs"])
+    click("id", "prev").click()
+    assert grad_text(browser, last["node"]) == "grad ?"
+    assert data_text(browser, last["node"]) == last["data"]
