@@ -149,6 +149,7 @@ def trace(model: MLP, x: Sequence[float], target: object,
     One forward pass builds the graph of C = loss(model(x), target), labelling each unit's
     weighted input and activation (net_h1, out_h1, ...); one backward sweep gives the gradient
     at every z (δ, Nielsen's sign: ∂C/∂z), every a and every parameter. No `grad` is changed.
+    The layers are read as in eval mode: a model's Dropout modules, if any, drop nothing here.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"nn.trace expects an nn.MLP (layers of neurons), got "

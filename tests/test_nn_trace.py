@@ -346,3 +346,13 @@ def test_an_activation_made_of_several_ops_is_refused(monkeypatch: pytest.Monkey
     with pytest.raises(TypeError, match="reads z as the input of the softplus op, but the "
                                         "unit's output was made by 'log'"):
         nn.trace(model, [0.1, 0.2], 0.0)
+
+
+def test_a_model_with_dropout_is_read_as_in_eval_mode() -> None:
+    with_dropout = nn.MLP(2, [3, 2], activation="tanh", dropout=0.5, seed=4)
+    without = nn.MLP(2, [3, 2], activation="tanh", seed=4)
+    assert with_dropout.training
+    traced, plain = (nn.trace(m, x=[0.3, -0.7], target=[0.1, 0.2]) for m in (with_dropout, without))
+    assert [(layer.z, layer.delta, layer.grad_w) for layer in traced.layers] == [
+        (layer.z, layer.delta, layer.grad_w) for layer in plain.layers]
+    assert traced.cost == plain.cost
