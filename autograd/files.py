@@ -16,17 +16,24 @@ def write_atomically(path: str | os.PathLike[str], content: bytes) -> None:
     """Write content to path so that path holds either its old bytes or all the new ones.
 
     The bytes go to a temporary file in path's folder, are synced to disk, and the file is
-    renamed over path. A symlink is written through: the file it points to is replaced. An
-    existing file keeps its mode, a new one gets the usual mode (0o666 less the umask). On
-    Linux the temporary file has no name until it is whole, so even a killed process leaves
-    nothing behind; elsewhere an error or an interrupt removes it. Errors name path.
+    renamed over path, so a reader, a crash or a kill at any point finds path whole, old or new.
+    The folder is not synced: after a power cut, path may hold the old bytes again. A symlink
+    is written through: the file it points to is replaced. An existing file keeps its mode
+    (not its owner), a new one gets the usual mode (0o666 less the umask).
+    An error or a KeyboardInterrupt while it is written removes the temporary file. A killed
+    process (SIGKILL, a crash) can leave it behind, named `.<name>.<8 hex digits>.tmp`: on
+    Linux, where the file has no name while it is written (given /proc and a file system that
+    allows it), only if killed between naming the whole file and the rename; elsewhere if
+    killed at any point after it is created. Errors name path.
     """
     try:
         _replace(Path(os.path.realpath(path)), content)
     except OSError as error:
-        if error.filename is not None:  # it named the temporary file, or where a link points
-            error.filename, error.filename2 = os.fspath(path), None
-        raise
+        if error.filename is None:
+            raise
+        # it named the temporary file, or where a link points: the same error, naming path
+        named = type(error)(error.errno, error.strerror, os.fspath(path))
+        raise named.with_traceback(error.__traceback__) from None
 
 
 def _replace(target: Path, content: bytes) -> None:

@@ -29,6 +29,7 @@ MODULES: dict[str, type[Neuron | Layer | MLP]] = {"Neuron": Neuron, "Layer": Lay
 MAX_PARAMETERS = 1_000_000  # load()'s default limit: a million take some 0.8 GB and 20 s to load
 BYTES_PER_PARAMETER = 256  # load() reads at most this much a parameter (save writes about 55)
 _HOW_TO_LOAD_LARGER = "load(path, max_parameters=...) reads larger models"
+_CHUNK = 1 << 20  # bytes read at a time beyond the size the file had when opened
 
 
 def save(model: Module, path: str | os.PathLike[str], *, optimizer: Optimizer | None = None,
@@ -121,8 +122,21 @@ def _read(target: Path, max_parameters: int) -> bytes:
     if target.is_dir():
         raise ValueError(f"{target} is a directory, not a model file")
     most = BYTES_PER_PARAMETER * max_parameters + 4096
+    chunks: list[bytes] = []
+    left = most + 1  # a byte more than the limit shows a file too large
     with target.open("rb") as file:
-        content = file.read(most + 1)
+        # read(n) allocates n bytes at once: ask for what the file holds (a pipe says 0) and
+        # one byte more, then a chunk at a time should it have grown; fewer bytes is its end
+        wanted = os.fstat(file.fileno()).st_size + 1
+        while left > 0:
+            asked = min(wanted, left)
+            chunk = file.read(asked)
+            chunks.append(chunk)
+            left -= len(chunk)
+            if len(chunk) < asked:
+                break
+            wanted = _CHUNK
+    content = b"".join(chunks)
     if len(content) > most:
         raise ValueError(f"{target} is larger than a model of at most {max_parameters:,} "
                          f"parameters takes ({most:,} bytes); {_HOW_TO_LOAD_LARGER}")

@@ -141,7 +141,10 @@ def test_an_error_names_the_given_path(tmp_path: Path,
     with pytest.raises(OSError) as a_folder:  # renaming a file over a folder fails
         save(folder)
     assert a_folder.value.filename == str(folder) and a_folder.value.filename2 is None
-    assert ".tmp" not in str(a_folder.value)
+    assert str(a_folder.value) == f"[Errno {a_folder.value.errno}] {a_folder.value.strerror}: " \
+        f"{str(folder)!r}"
+    assert str(no_folder.value) == f"[Errno {no_folder.value.errno}] " \
+        f"{no_folder.value.strerror}: {str(missing)!r}"
     assert [p.name for p in tmp_path.iterdir()] == [folder.name]
 
 

@@ -7,6 +7,7 @@ import math
 import os
 import random
 import re
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -236,6 +237,26 @@ def test_a_file_larger_than_the_limit_allows_is_not_read_to_its_end(tmp_path: Pa
             f"{path} is larger than a model of at most 9 parameters takes (")):
         nn.load(path, max_parameters=9)
     assert nn.load(path, max_parameters=100).config() == nn.MLP(2, [2, 1]).config()
+
+
+def test_loading_a_small_model_allocates_little_whatever_the_limit(tmp_path: Path) -> None:
+    path = nn.save(nn.MLP(2, [2, 1], seed=0), tmp_path / "model.json")
+    tracemalloc.start()
+    try:
+        nn.load(path, max_parameters=10_000_000)  # a limit of 2.5 GB of file
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200_000, f"loading a file of {path.stat().st_size} bytes took {peak:,}"
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_to_its_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = nn.save(nn.MLP(2, [2, 1], seed=0), tmp_path / "model.json")
+    real_fstat = os.fstat
+    monkeypatch.setattr(os, "fstat", lambda fd: os.stat_result(
+        (*real_fstat(fd)[:6], 10, *real_fstat(fd)[7:])))  # it held 10 bytes when opened
+    assert nn.load(path).state_dict() == nn.MLP(2, [2, 1], seed=0).state_dict()
 
 
 def test_a_directory_is_not_a_saved_model(tmp_path: Path) -> None:
