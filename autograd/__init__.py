@@ -5,7 +5,15 @@ from .anomaly import skip_frames_from
 from .checking import GradcheckError, gradcheck, numeric_grad
 from .compiler import CompiledStep, compile
 from .custom import define_op
-from .draw import Drawing, GraphvizNotFoundError, draw, render, render_drawing
+from .draw import (
+    Drawing,
+    GraphvizNotFoundError,
+    draw,
+    gradient_colour,
+    gradient_strength,
+    render,
+    render_drawing,
+)
 from .explain import explain
 from .files import write_atomically
 from .functional import grad, hessian, hvp
@@ -56,6 +64,8 @@ __all__ = [
     "grad",
     "grad_enabled",
     "gradcheck",
+    "gradient_colour",
+    "gradient_strength",
     "hessian",
     "hvp",
     "keep",

@@ -47,7 +47,8 @@ ROLE_FILLS = {"input": "#dbeafe", "parameter": "#dcfce7", "constant": "#f3f4f6",
               "intermediate": "#ffffff", "output": "#fde68a"}
 ROLE_BORDERS = {"input": "#2563eb", "parameter": "#16a34a", "constant": "#9ca3af",
                 "intermediate": "#000000", "output": "#d97706"}
-POSITIVE, NEGATIVE, NOT_A_NUMBER = (33, 102, 172), (178, 24, 43), "#bdbdbd"
+POSITIVE, NEGATIVE, WHITE = (33, 102, 172), (178, 24, 43), (255, 255, 255)
+NOT_A_NUMBER = "#bdbdbd"
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}([^)]*)\)")
 FIXED_DATE = b"19700101000000"  # written as every PDF's date, so a graph gives the same bytes
 _GRAD_LEGEND = ("fill: blue for a positive gradient, red for a negative one, "
@@ -66,11 +67,19 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
 
     timeout: float = TIMEOUT
 
-    def pipe(self, format: str | None = None, *, engine: str | None = None,
+    def pipe(self, format: str | None = None, renderer: str | None = None,
+             formatter: str | None = None, neato_no_op: bool | int | None = None,
+             quiet: bool = False, *, engine: str | None = None,
              encoding: str | None = None) -> bytes | str:
         """The drawing laid out by Graphviz in format (svg, png, pdf, ...), as bytes, or as text
-        in encoding; GraphTooLargeError if the layout takes more than `timeout` seconds."""
-        content = laid_out(self, format or self.format, engine or self.engine)
+        in encoding; GraphTooLargeError if the layout takes more than `timeout` seconds.
+
+        The parameters are graphviz.Digraph.pipe's.
+        """
+        content = laid_out(self, format or self.format, engine or self.engine,
+                           renderer=renderer or self.renderer,
+                           formatter=formatter or self.formatter, neato_no_op=neato_no_op,
+                           quiet=quiet)
         return content if encoding is None else content.decode(encoding)
 
     def _repr_mimebundle_(self, include: Iterable[str] | None = None,
@@ -85,18 +94,42 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
         return bundle
 
 
-def laid_out(drawing: Drawing, fmt: str, engine: str = "dot") -> bytes:
+def laid_out(drawing: Drawing | graphviz.Graph | graphviz.Digraph, fmt: str,
+             engine: str = "dot", *, renderer: str | None = None, formatter: str | None = None,
+             neato_no_op: bool | int | None = None, quiet: bool = True) -> bytes:
     """The drawing laid out by Graphviz's engine in format fmt, within drawing.timeout seconds
-    (GraphvizNotFoundError when `dot` is missing)."""
+    (TIMEOUT for a graphviz graph), GraphvizNotFoundError when `dot` is missing; what Graphviz
+    says on standard error is shown unless quiet."""
+    command = _command(fmt, engine, renderer, formatter, neato_no_op)
+    output, errors = _run(command, drawing.source.encode(drawing.encoding),
+                          getattr(drawing, "timeout", TIMEOUT))
+    if errors and not quiet:
+        sys.stderr.write(errors.decode(errors="replace"))
+        sys.stderr.flush()
+    return output
+
+
+def _command(fmt: str, engine: str, renderer: str | None, formatter: str | None,
+             neato_no_op: bool | int | None) -> list[str]:
+    """Graphviz's command line for a layout, each part checked as graphviz.pipe checks it."""
     if fmt not in graphviz.FORMATS or engine not in graphviz.ENGINES:
         raise ValueError(f"Graphviz has no format {fmt!r} or no layout engine {engine!r}")
-    command = ["dot", f"-K{engine}", f"-T{fmt}"]
-    return _run(command, drawing.source.encode(drawing.encoding), drawing.timeout)
+    if renderer not in (None, *graphviz.RENDERERS) or formatter not in (None,
+                                                                          *graphviz.FORMATTERS):
+        raise ValueError(f"Graphviz has no renderer {renderer!r} or no formatter {formatter!r}")
+    if formatter is not None and renderer is None:
+        raise graphviz.RequiredArgumentError("formatter given without renderer")
+    output = ":".join(part for part in (fmt, renderer, formatter) if part is not None)
+    command = ["dot", f"-K{engine}", f"-T{output}"]
+    if neato_no_op:
+        command.append(f"-n{int(neato_no_op)}")
+    return command
 
 
-def _run(command: list[str], source: bytes, timeout: float) -> bytes:
-    """What Graphviz's command writes for source, stopping it (and all it started) after
-    timeout seconds or on any exception, a KeyboardInterrupt among them."""
+def _run(command: list[str], source: bytes, timeout: float) -> tuple[bytes, bytes]:
+    """What Graphviz's command writes for source on standard output and on standard error,
+    stopping it (and all it started) after timeout seconds or on any exception, a
+    KeyboardInterrupt among them."""
     try:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, start_new_session=True)
@@ -116,7 +149,7 @@ def _run(command: list[str], source: bytes, timeout: float) -> bytes:
         raise
     if process.returncode != 0:
         raise graphviz.CalledProcessError(process.returncode, command, output, errors)
-    return output
+    return output, errors
 
 
 def _limit_cpu(pid: int, timeout: float) -> None:
@@ -163,15 +196,25 @@ def roles(order: list[Value], parameters: Iterable[Value] = ()) -> list[str]:
     return found
 
 
-def grad_fill(grad: float, largest: float) -> str:
-    """Blue for a positive grad, red for a negative one, stronger the larger |grad| / largest."""
-    if grad != grad:
+def gradient_strength(value: float, largest: float) -> float:
+    """How strongly drawings show value beside the largest one: sqrt(|value| / largest), at
+    most 1; 1 for an infinity or nan, 0 when largest is 0."""
+    if not math.isfinite(value):
+        return 1.0
+    return math.sqrt(min(abs(value) / largest, 1.0)) if largest > 0.0 else 0.0
+
+
+def gradient_colour(value: float, largest: float, *,
+                    zero: tuple[int, int, int] = WHITE, strongest: float = 0.8) -> str:
+    """The colour drawings give value beside the largest one: from `zero` (an RGB triple) at 0
+    to `strongest` of blue (positive) or red (negative), as gradient_strength scales; grey for
+    nan."""
+    if value != value:
         return NOT_A_NUMBER
-    if grad == 0.0 or largest == 0.0:
-        return "#ffffff"
-    strength = 0.8 * math.sqrt(min(abs(grad) / largest, 1.0))
-    rgb = POSITIVE if grad > 0.0 else NEGATIVE
-    return "#" + "".join(f"{round(255 + (c - 255) * strength):02x}" for c in rgb)
+    strength = strongest * gradient_strength(value, largest)
+    rgb = POSITIVE if value > 0.0 else NEGATIVE
+    return "#" + "".join(f"{round(z + (c - z) * strength):02x}"
+                         for z, c in zip(zero, rgb, strict=True))
 
 
 @dataclass(frozen=True)
@@ -279,7 +322,7 @@ def _record_label(node: Value, grad: float, precision: int) -> str:
 def _style(grad: float, role: str, largest: float, options: Options) -> dict[str, str]:
     style = {"shape": "record", "style": "filled"}
     if options.color_by_grad:
-        style["fillcolor"] = grad_fill(grad, largest)
+        style["fillcolor"] = gradient_colour(grad, largest)
         style["color"] = ROLE_BORDERS[role]
         if role != "intermediate":
             style["penwidth"] = "2"
@@ -342,9 +385,13 @@ def render(root: Value, path: str | os.PathLike[str], precision: int = 4,
     return render_drawing(dot, path)
 
 
-def render_drawing(drawing: Drawing, path: str | os.PathLike[str]) -> Path:
-    """Write a Drawing (draw()'s, or one built by hand) to path, as render() does: the suffix
-    picks the format (.svg .png .pdf .dot), and nothing is written unless all is."""
+def render_drawing(drawing: Drawing | graphviz.Graph | graphviz.Digraph,
+                   path: str | os.PathLike[str]) -> Path:
+    """Write a drawing (draw()'s, or a graphviz graph built by hand) to path, as render() does:
+    the suffix picks the format (.svg .png .pdf .dot), and nothing is written unless all is."""
+    if not isinstance(drawing, graphviz.Graph | graphviz.Digraph):
+        raise TypeError(f"render_drawing expects a Drawing (what draw() returns) or a "
+                        f"graphviz.Digraph or graphviz.Graph, got {type(drawing).__name__}")
     target = Path(path)
     fmt = _format_of(target)
     content = drawing.source.encode() if fmt == "dot" else laid_out(drawing, fmt)

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-from autograd import Drawing, render_drawing
+from autograd import Drawing, gradient_colour, gradient_strength, render_drawing
 
 from .module import MLP, Module
 from .trace import LayerTrace, Trace, architecture, unit_names
 
 MAX_UNITS = 16  # units in a layer: a 16-16 layer's 256 edges are as many as stay readable
 LABELLED_EDGES = 48  # beyond this many edges in a layer, colours show weights, tooltips numbers
-POSITIVE, NEGATIVE, NEUTRAL = (33, 102, 172), (178, 24, 43), (150, 150, 150)  # as draw()'s
+GREY = (150, 150, 150)  # an edge's colour at 0, so that a weight of 0 still shows
+PALE = 0.6  # how strong a unit's fill gets, so that its numbers stay readable
 _FONT = "Helvetica"
 LINE = "\\n"  # DOT's line break in a label
 
@@ -162,7 +163,7 @@ def _unit_labels(names: list[str], record: LayerTrace | None,
                                  symbol, values in (("z", record.z), ("a", record.a),
                                                     ("δ", record.delta)))])
               for j, name in enumerate(names)]
-    return labels, [_colour(d, style.largest, pale=True) for d in record.delta]
+    return labels, [gradient_colour(d, style.largest, strongest=PALE) for d in record.delta]
 
 
 def _has_bias(model: MLP, number: int) -> bool:
@@ -191,8 +192,9 @@ def _edge(dot: Drawing, style: _Style, tail: str, head: str, name: str, weight: 
     if new is not None:
         tooltip += f", after the update {_number(new, 9)}"
     shown = weight if grad is None else grad
-    colour = _colour(shown, style.largest)
-    attrs = {"color": colour, "penwidth": f"{0.6 + 2.4 * _strength(shown, style.largest):.2f}",
+    colour = gradient_colour(shown, style.largest, zero=GREY, strongest=1.0)
+    width = 0.6 + 2.4 * gradient_strength(shown, style.largest)
+    attrs = {"color": colour, "penwidth": f"{width:.2f}",
              "tooltip": tooltip, "id": f"{tail}-{head}"}
     if style.labelled:
         attrs.update(label=text, fontcolor=colour)
@@ -214,23 +216,6 @@ def _largest(model: MLP, layers: list[LayerTrace]) -> float:
     else:
         shown = [p.data for p in model.parameters()]
     return max((abs(v) for v in shown if math.isfinite(v)), default=0.0)
-
-
-def _strength(value: float, largest: float) -> float:
-    if not math.isfinite(value):
-        return 1.0
-    return math.sqrt(min(abs(value) / largest, 1.0)) if largest > 0.0 else 0.0
-
-
-def _colour(value: float, largest: float, pale: bool = False) -> str:
-    """Blue for positive, red for negative, from grey (pale: white) at 0 to full at largest."""
-    if value != value:
-        return "#bdbdbd"
-    strength = _strength(value, largest) * (0.6 if pale else 1.0)
-    base = (255, 255, 255) if pale else NEUTRAL
-    rgb = POSITIVE if value > 0 else NEGATIVE
-    return "#" + "".join(f"{round(b + (c - b) * strength):02x}"
-                         for b, c in zip(base, rgb, strict=True))
 
 
 # --- words ---

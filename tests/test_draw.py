@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import graphviz
@@ -22,8 +23,8 @@ from hypothesis import strategies as st
 from networks import lecture_network, scoped_network, seed_graph
 
 import autograd
-from autograd import Domain, Op, Value, scope
-from autograd.draw import ROLE_FILLS, fixed_dates, grad_fill
+from autograd import Domain, Op, Value, gradient_colour, scope
+from autograd.draw import ROLE_FILLS, _command, fixed_dates
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot is not installed")
@@ -92,10 +93,10 @@ def test_roles_colour_the_boxes() -> None:
 
 
 def test_colour_by_grad_follows_sign_and_size() -> None:
-    assert grad_fill(0.0, 2.0) == "#ffffff"
-    assert grad_fill(float("nan"), 2.0) == "#bdbdbd"
-    strong, weak = grad_fill(2.0, 2.0), grad_fill(0.02, 2.0)
-    red = grad_fill(-2.0, 2.0)
+    assert gradient_colour(0.0, 2.0) == "#ffffff"
+    assert gradient_colour(float("nan"), 2.0) == "#bdbdbd"
+    strong, weak = gradient_colour(2.0, 2.0), gradient_colour(0.02, 2.0)
+    red = gradient_colour(-2.0, 2.0)
     assert int(strong[5:7], 16) > int(strong[1:3], 16)  # positive: more blue than red
     assert int(red[1:3], 16) > int(red[5:7], 16)  # negative: more red than blue
     assert int(weak[1:3], 16) > int(strong[1:3], 16)  # smaller |grad|: paler
@@ -103,8 +104,18 @@ def test_colour_by_grad_follows_sign_and_size() -> None:
     source = autograd.draw(f, color_by_grad=True).source
     order = autograd.topological_order(f)
     for i, node in enumerate(order):
-        assert f'fillcolor="{grad_fill(node.grad, 4.0)}"' in attrs_of(source, f"v{i}")
+        assert f'fillcolor="{gradient_colour(node.grad, 4.0)}"' in attrs_of(source, f"v{i}")
     assert "blue for a positive gradient" in source
+
+
+def test_an_infinite_gradient_is_coloured_in_full_whatever_the_others() -> None:
+    x = Value(0.0, label="x")
+    f = x.sqrt()
+    f.backward()  # d sqrt(x)/dx = inf at 0, and no gradient is finite but f's own 1
+    assert x.grad == math.inf
+    assert gradient_colour(math.inf, 0.0) == gradient_colour(1.0, 1.0) == "#4d85bd"
+    assert gradient_colour(-math.inf, 1.0) == gradient_colour(-1.0, 1.0)
+    assert 'fillcolor="#4d85bd"' in autograd.draw(f, color_by_grad=True).source
 
 
 def test_edge_labels_are_the_op_tables_local_derivatives() -> None:
@@ -365,6 +376,62 @@ def test_jupyter_shows_why_a_layout_was_stopped() -> None:
 def test_the_timeout_is_a_positive_number_of_seconds(timeout: object) -> None:
     with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
         autograd.draw(Value(1.0), timeout=timeout)  # type: ignore[arg-type]
+
+
+@needs_dot
+def test_render_drawing_lays_out_a_plain_graphviz_graph(tmp_path: Path) -> None:
+    for graph in (graphviz.Digraph(), graphviz.Graph()):
+        graph.edge("a", "b")
+        svg = autograd.render_drawing(graph, tmp_path / "g.svg").read_text()
+        assert "<svg" in svg and "<title>a</title>" in svg
+
+
+@pytest.mark.parametrize("not_a_graph", ["digraph { a -> b }", graphviz.Source("digraph {}")])
+def test_render_drawing_says_what_it_expects(tmp_path: Path, not_a_graph: object) -> None:
+    with pytest.raises(TypeError, match=r"render_drawing expects a Drawing \(what draw\(\) "
+                                        r"returns\) or a graphviz.Digraph or graphviz.Graph, "
+                                        rf"got {type(not_a_graph).__name__}$"):
+        autograd.render_drawing(not_a_graph, tmp_path / "g.svg")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"renderer": "cairo"}, {"renderer": "cairo", "formatter": "cairo"},
+    {"neato_no_op": True}, {"neato_no_op": 2},
+    {"renderer": "svg", "formatter": "core", "neato_no_op": False},
+])
+def test_a_layout_runs_the_command_graphviz_would(options: dict[str, Any]) -> None:
+    theirs = graphviz.backend.dot_command.command("neato", "svg", **options)
+    assert _command("svg", "neato", **{"renderer": None, "formatter": None,
+                                       "neato_no_op": None, **options}) == list(map(str, theirs))
+
+
+def test_a_layout_refuses_what_graphviz_refuses() -> None:
+    with pytest.raises(ValueError, match="no renderer 'ink'"):
+        autograd.draw(seed_graph()).pipe(format="svg", renderer="ink")
+    with pytest.raises(graphviz.RequiredArgumentError, match="formatter given without renderer"):
+        autograd.draw(seed_graph()).pipe(format="svg", formatter="cairo")
+
+
+@needs_dot
+def test_pipe_takes_graphviz_parameters() -> None:
+    drawing = autograd.draw(seed_graph())
+    cairo: list[dict[str, Any]] = [{"renderer": "cairo"},
+                                   {"renderer": "cairo", "formatter": "cairo"}]
+    for options in cairo:
+        ours = drawing.pipe("svg", **options)
+        assert ours == graphviz.Digraph.pipe(drawing.copy(), "svg", **options)
+        assert ours != drawing.pipe("svg")  # cairo writes SVG of its own
+
+
+@needs_dot
+def test_pipe_shows_what_graphviz_says_unless_quiet(capfd: pytest.CaptureFixture[str]) -> None:
+    drawing = autograd.draw(seed_graph())
+    drawing.node("odd", shape="no_such_shape")
+    drawing.pipe("svg", quiet=True)
+    assert capfd.readouterr().err == ""
+    drawing.pipe("svg")
+    assert "unknown shape no_such_shape" in capfd.readouterr().err
 
 
 @needs_dot

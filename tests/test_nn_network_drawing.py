@@ -188,8 +188,25 @@ def test_render_drawing_writes_any_digraph(tmp_path: Path) -> None:
 
 
 def test_colours_run_from_grey_through_to_blue_and_red() -> None:
-    assert network_drawing._colour(0.0, 1.0) == "#969696"
-    assert network_drawing._colour(1.0, 1.0) == "#2166ac"
-    assert network_drawing._colour(-1.0, 1.0) == "#b2182b"
-    assert network_drawing._colour(0.5, 1.0, pale=True).startswith("#")
-    assert network_drawing._colour(float("nan"), 1.0) == "#bdbdbd"
+    def edge(value: float) -> str:
+        return autograd.gradient_colour(value, 1.0, zero=network_drawing.GREY, strongest=1.0)
+
+    assert edge(0.0) == "#969696"
+    assert edge(1.0) == "#2166ac"
+    assert edge(-1.0) == "#b2182b"
+    assert edge(float("nan")) == "#bdbdbd"
+
+
+def test_units_and_edges_are_coloured_on_autograds_scale() -> None:
+    model = lecture_mlp()
+    record = nn.trace(model, MAZUR_X, MAZUR_T)
+    source = nn.draw_network(model, record).source
+    layer = record.layers[0]
+    largest = max(abs(g) for each in record.layers
+                  for row in (*each.grad_w, each.grad_b or [], each.delta) for g in row)
+    delta = autograd.gradient_colour(layer.delta[0], largest, strongest=network_drawing.PALE)
+    assert re.search(rf'\bh1 \[[^\]]*fillcolor="{delta}"', source)
+    grad = autograd.gradient_colour(layer.grad_w[0][0], largest, zero=network_drawing.GREY,
+                                    strongest=1.0)
+    width = 0.6 + 2.4 * autograd.gradient_strength(layer.grad_w[0][0], largest)
+    assert re.search(rf'x1 -> h1 \[[^\]]*color="{grad}"[^\]]*penwidth={width:.2f}\b', source)
