@@ -9,7 +9,9 @@ DEMO_DIR ?= demo-output
 
 .PHONY: demo pictures examples test pytest test-pythons lint bench graphviz install clean
 
-demo: install graphviz
+# The demo draws and explains: it needs the package alone, none of the extras.
+demo: graphviz
+	$(MAKE) --no-print-directory install EXTRAS=
 	$(BIN)/python examples/seed_graph.py $(DEMO_DIR)
 	$(BIN)/python examples/mlp_clusters.py $(DEMO_DIR)
 	$(BIN)/python examples/lecture_network.py $(DEMO_DIR)
@@ -72,7 +74,7 @@ $(STAMP): pyproject.toml
 	  echo "could not create a virtual environment: install Python's venv module" \
 	       "(Debian/Ubuntu: apt-get install python3-venv)"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	$(BIN)/python -m pip install --quiet -e ".$(if $(EXTRAS),[$(EXTRAS)])"
 	@touch $@
 
 # Graphviz's `dot` draws the graphs: install it with the system's package manager if we can.

@@ -1,6 +1,7 @@
 """chainrule's autograd: a scalar reverse-mode autograd engine with an explicit graph."""
 
 from ._checks import GraphTooLargeError
+from ._version import __version__ as __version__
 from .anomaly import skip_frames_from
 from .checking import GradcheckError, gradcheck, numeric_grad
 from .compiler import CompiledStep, compile

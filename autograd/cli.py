@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ._checks import GraphTooLargeError
+from ._version import __version__
 from .draw import FORMATS, MAX_TIMEOUT, TIMEOUT, GraphvizNotFoundError, render
 from .explain import explain
 from .formula import MAX_LENGTH, FormulaError, function_signatures, parse, parse_assignment
@@ -60,6 +61,7 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("--explain", action="store_true",
                         help="tell the backward pass step by step")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
 
@@ -76,6 +78,10 @@ def _seconds(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on argv (default: sys.argv[1:]) and return the exit status."""
+    foreign = _foreign_package()
+    if foreign is not None:
+        print(f"{PROG}: error: {foreign}", file=sys.stderr)
+        return FAILED
     try:
         return _print(_run(list(sys.argv[1:] if argv is None else argv)))
     except (UsageError, FormulaError, GraphTooLargeError) as e:
@@ -87,6 +93,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+
+
+def _foreign_package() -> str | None:
+    """What is wrong when the package `autograd` Python imports is not this one, else None.
+
+    pip installs HIPS autograd, of the same import name, over this package's __init__.py.
+    """
+    package = sys.modules.get(__package__ or "autograd")
+    if getattr(package, "Value", None) is Value:
+        return None
+    return (f"the 'autograd' package Python imports ({getattr(package, '__file__', None)}) is "
+            "HIPS autograd's, not chainrule's; use a fresh virtual environment, or run "
+            "pip uninstall autograd, then pip install --force-reinstall chainrule")
 
 
 def _run(argv: list[str]) -> str:

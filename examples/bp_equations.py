@@ -14,8 +14,9 @@ opposite sign, and their update w + α·δ·a is this gradient descent, w − α
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from arguments import output_dir
 
 import nn
 from autograd import format_number
@@ -119,6 +120,4 @@ def main(out_dir: Path) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
-    main(Path(sys.argv[1]))
+    main(output_dir(__doc__))

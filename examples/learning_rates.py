@@ -11,8 +11,9 @@ grows without bound. Draws the cost per epoch (learning_rates.png).
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
+
+from arguments import output_dir
 
 import nn
 
@@ -54,6 +55,4 @@ def main(out_dir: Path) -> dict[float, list[float]]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
-    main(Path(sys.argv[1]))
+    main(output_dir(__doc__))

@@ -7,8 +7,9 @@ the whole backward pass.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from arguments import output_dir
 
 import autograd
 from autograd import Value
@@ -46,6 +47,4 @@ def main(out_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
-    main(Path(sys.argv[1]))
+    main(output_dir(__doc__))

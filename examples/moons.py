@@ -10,10 +10,10 @@ numbers, some 4 times faster.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import plotting
+from arguments import parser
 
 import nn
 
@@ -40,10 +40,8 @@ def main(out_dir: Path, epochs: int = 30, compile: bool = False) -> dict[str, ob
 
 
 if __name__ == "__main__":
-    arguments = sys.argv[1:]
-    compiled = "--compile" in arguments
-    if compiled:
-        arguments.remove("--compile")
-    if len(arguments) != 1:
-        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR [--compile]")
-    main(Path(arguments[0]), compile=compiled)
+    command = parser(__doc__)
+    command.add_argument("--compile", action="store_true",
+                         help="compile each batch's loss graph once (nn.fit(compile=True))")
+    arguments = command.parse_args()
+    main(arguments.output_dir, compile=arguments.compile)

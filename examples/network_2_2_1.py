@@ -9,8 +9,9 @@ descent: here both come from one backward pass. Draws the graph (network_2_2_1.s
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from arguments import output_dir
 
 import autograd
 import nn
@@ -53,6 +54,4 @@ def main(out_dir: Path) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
-    main(Path(sys.argv[1]))
+    main(output_dir(__doc__))

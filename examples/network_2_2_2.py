@@ -10,8 +10,9 @@ gradients (network_2_2_2.svg) and the error per step (network_2_2_2_error.png).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from arguments import output_dir
 
 import autograd
 import nn
@@ -115,6 +116,4 @@ def main(out_dir: Path, steps: int = STEPS) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
-    main(Path(sys.argv[1]))
+    main(output_dir(__doc__))

@@ -10,8 +10,9 @@ test: the updated network on x = (0.7, 0.7), t = −0.02. Draws the graph (netwo
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+
+from arguments import output_dir
 
 import autograd
 import nn
@@ -61,6 +62,4 @@ def main(out_dir: Path) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
-    main(Path(sys.argv[1]))
+    main(output_dir(__doc__))

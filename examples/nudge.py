@@ -14,9 +14,10 @@ the output weights, fed by activations near 0.6, move far more in training.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from arguments import output_dir
 
 import autograd
 import nn
@@ -105,6 +106,4 @@ def plot_cost_and_tangent(cost: Callable[[Value], Value], at: float, slope: floa
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
-    main(Path(sys.argv[1]))
+    main(output_dir(__doc__))

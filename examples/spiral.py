@@ -9,10 +9,10 @@ Draws the regions each class wins (spiral.png).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import plotting
+from arguments import output_dir
 
 import nn
 
@@ -38,6 +38,4 @@ def main(out_dir: Path, epochs: int = 40) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
-    main(Path(sys.argv[1]))
+    main(output_dir(__doc__))

@@ -15,6 +15,8 @@ import sys
 import time
 from typing import Any
 
+from arguments import parser
+
 import nn
 
 BATCH_SIZE = 10
@@ -99,6 +101,7 @@ def main(epochs: int = 15, n: int = 100_000, scale_epochs: int = 50) -> dict[str
 
 
 if __name__ == "__main__":
+    parser(__doc__, output_dir=False).parse_args()
     try:
         import torch  # noqa: F401
     except ImportError:

@@ -8,10 +8,10 @@ Labels -1/+1, squared error (mse), full-batch gradient descent. Draws the decisi
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import plotting
+from arguments import output_dir
 
 import nn
 
@@ -33,6 +33,4 @@ def main(out_dir: Path, epochs: int = 300) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} OUTPUT_DIR")
-    main(Path(sys.argv[1]))
+    main(output_dir(__doc__))

@@ -9,6 +9,10 @@
 
 from pathlib import Path
 
+from ._engine import require_chainrule_autograd
+
+require_chainrule_autograd()  # before autograd's names: HIPS autograd has the same import name
+
 from autograd import skip_frames_from
 
 from . import data, init, losses, optim, schedulers

@@ -22,8 +22,14 @@ WRITES = {
 # The lecture examples are run, and their numbers checked, in test_nn_lectures.py.
 LECTURES = ["learning_rates.py", "moons.py", "network_2_2_1.py", "network_2_2_2.py",
             "network_2_3_1.py", "nudge.py", "spiral.py", "xor.py", "zero_init.py"]
-SHARED = ["plotting.py"]  # a module the lecture examples import, not a script
+SHARED = ["arguments.py", "plotting.py"]  # modules the examples import, not scripts
 TORCH = ["to_torch.py"]  # needs PyTorch, and writes nothing: run below with small sizes
+
+
+@pytest.fixture(autouse=True)
+def examples_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The examples import their shared modules, as `python examples/NAME.py` finds them."""
+    monkeypatch.syspath_prepend(str(EXAMPLES))
 
 
 def test_every_example_is_tested() -> None:
@@ -71,6 +77,21 @@ def test_example_writes_its_pictures(script: str, tmp_path: Path,
         assert "d^3 tanh(x) / dx^3 at x = 0.5: -0.565209" in out
         svg = (tmp_path / "out" / "gradient_graph.svg").read_text()
         assert "tanh′" in svg and "df/dx" in svg
+
+
+@pytest.mark.parametrize("script", sorted({*WRITES, *LECTURES, *TORCH}))
+def test_example_prints_its_help_and_writes_nothing(script: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [script, "--help"])
+    with pytest.raises(SystemExit) as exit:
+        runpy.run_path(str(EXAMPLES / script), run_name="__main__")
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: {script} [-h]"), out
+    assert "OUTPUT_DIR" in out or script in TORCH
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_readme_pictures_are_committed() -> None:
