@@ -208,8 +208,9 @@ def test_an_example_runs_as_a_script_and_explains_its_usage(tmp_path: Path) -> N
     assert (tmp_path / "out" / "network_2_3_1.svg").exists()
     usage = subprocess.run([sys.executable, script], env=env, capture_output=True, text=True,
                            timeout=60)
-    assert usage.returncode != 0
-    assert "usage: python" in usage.stderr and "OUTPUT_DIR" in usage.stderr
+    assert usage.returncode == 2
+    assert usage.stderr == ("usage: network_2_3_1.py [-h] OUTPUT_DIR\nnetwork_2_3_1.py: error: "
+                            "the following arguments are required: OUTPUT_DIR\n")
 
 
 # --- nudging a unit, and learning rates ---
