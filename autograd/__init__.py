@@ -19,7 +19,15 @@ from .explain import explain
 from .files import write_atomically
 from .functional import grad, hessian, hvp
 from .graph import topological_order
-from .modes import detect_anomaly, grad_enabled, no_grad, scope
+from .modes import (
+    detect_anomaly,
+    enable_grad,
+    grad_enabled,
+    no_grad,
+    numbers_refused,
+    scope,
+    set_grad_enabled,
+)
 from .notation import format_number
 from .ops import (
     OPS,
@@ -41,7 +49,7 @@ from .ops import (
     tanh,
 )
 from .stepper import stepper
-from .value import Value
+from .value import Value, enumerate_requiring_grad
 
 __all__ = [
     "OPS",
@@ -59,6 +67,8 @@ __all__ = [
     "detect_anomaly",
     "div",
     "draw",
+    "enable_grad",
+    "enumerate_requiring_grad",
     "exp",
     "explain",
     "format_number",
@@ -73,12 +83,14 @@ __all__ = [
     "leaky_relu",
     "log",
     "no_grad",
+    "numbers_refused",
     "numeric_grad",
     "power",
     "relu",
     "render",
     "render_drawing",
     "scope",
+    "set_grad_enabled",
     "sigmoid",
     "sign",
     "sin",

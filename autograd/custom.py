@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._text import check_printable
+from .modes import numbers_refused
 from .ops import OPS, Domain, Op
 from .value import Value
 
@@ -130,7 +131,8 @@ def _try_out(op: Op) -> None:
     except Exception as error:
         raise ValueError(f"define_op({op.name!r}): trying the op at {xs} failed: {error}") from None
     try:
-        op.local_derivatives(*(Value(x) for x in xs), Value(out))
+        with numbers_refused("a rule must compute with the Values it is given"):
+            op.local_derivatives(*(Value(x) for x in xs), Value(out))
     except FloatingPointError:
         pass  # detect_anomaly() is on and the rule gave inf or nan there: it does take Values
     except Exception as error:

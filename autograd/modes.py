@@ -1,4 +1,4 @@
-"""Per-thread recording modes (no_grad, scopes, anomaly detection), free while none is on."""
+"""Per-thread recording modes (grad modes, scopes, anomaly detection), free while none is on."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ class NodeInfo(NamedTuple):
 class Modes:
     """One thread's modes: a plain object, so that reading several costs one thread look-up."""
 
-    __slots__ = ("anomaly_depth", "info", "no_grad_depth", "scope_infos")
+    __slots__ = ("anomaly_depth", "info", "no_grad_depth", "number_refusal", "scope_infos")
 
     def __init__(self) -> None:
         self.no_grad_depth = 0
+        self.number_refusal = ""  # why float(value) raises, while not ""
         self.info: NodeInfo | None = None
         self.anomaly_depth = 0
         # the info of each scope entered from each enclosing one, made once: a network enters
@@ -50,7 +51,8 @@ open_contexts = 0
 
 
 def grad_enabled() -> bool:
-    """True unless this thread is inside no_grad()."""
+    """Whether ops on this thread record the graph: not inside no_grad(), unless within an
+    enable_grad() inside it."""
     return _per_thread.modes.no_grad_depth == 0
 
 
@@ -68,11 +70,30 @@ def _count_open(delta: int) -> None:
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside this context ops on this thread record no graph: results are leaves."""
+    yield from _grad_mode(False)
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Inside this context ops on this thread record the graph again, even within no_grad()."""
+    yield from _grad_mode(True)
+
+
+@contextmanager
+def set_grad_enabled(mode: bool) -> Iterator[None]:
+    """Inside this context ops on this thread record the graph if mode, else not (no_grad)."""
+    if not isinstance(mode, bool):
+        raise TypeError(f"set_grad_enabled() expects True or False, got {mode!r:.40}")
+    yield from _grad_mode(mode)
+
+
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    """Record (enabled) or not until resumed after its yield; then restore the outer mode."""
     modes = _per_thread.modes
     depth = modes.no_grad_depth
     _count_open(1)  # first: a count left too high, by an interrupt, only costs speed
     try:
-        modes.no_grad_depth = depth + 1
+        modes.no_grad_depth = 0 if enabled else depth + 1
         yield
     finally:
         modes.no_grad_depth = depth
@@ -134,3 +155,25 @@ def detect_anomaly() -> Iterator[None]:
     finally:
         modes.anomaly_depth = depth
         _count_open(-1)
+
+
+@contextmanager
+def numbers_refused(why: str) -> Iterator[None]:
+    """Inside this context (on this thread) float(value) and value.item() raise a TypeError
+    saying why: code being traced must compute with Values, not with the numbers they hold."""
+    modes = _per_thread.modes
+    outer = modes.number_refusal
+    _count_open(1)  # first: a count left too high, by an interrupt, only costs speed
+    try:
+        modes.number_refusal = why
+        yield
+    finally:
+        modes.number_refusal = outer
+        _count_open(-1)
+
+
+def check_number_readable(node: object) -> None:
+    """Raise the TypeError numbers_refused() asks for if this thread is inside one."""
+    why = _per_thread.modes.number_refusal
+    if why:
+        raise TypeError(f"cannot read the number of {node!r:.60}: {why}")

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autograd import CompiledStep, Value, compile, topological_order
+from autograd import CompiledStep, Value, compile, numbers_refused, topological_order
 
 from . import losses
 from .module import Module
 
 Rows = Sequence[Sequence[float]]
+# float(target) would succeed, but the compiled graph would hold the first batch's number
+_HOLD_VALUES = "a compiled loss must compute with its Values, or every batch gets the first's"
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,10 @@ class CompiledLoss:
         targets = [[Value(v) for v in self._target_values(t)] for t in y]
         predictions = [self._model.forward(row) for row in rows]
         try:
-            sample_losses = [self._loss_fn(prediction, self._as_target(t, leaves))
-                             for prediction, t, leaves in zip(predictions, y, targets,
-                                                              strict=True)]
+            with numbers_refused(_HOLD_VALUES):
+                sample_losses = [self._loss_fn(prediction, self._as_target(t, leaves))
+                                 for prediction, t, leaves in zip(predictions, y, targets,
+                                                                  strict=True)]
         except TypeError as error:
             raise TypeError(f"with compile=True the loss gets its targets as Values (leaves of "
                             f"the compiled graph), and it failed: {error}") from None

@@ -12,7 +12,6 @@ from typing import Any, Protocol, TypeVar
 from autograd import Value, scope
 
 from ._checks import positive_int, probability
-from ._requires_grad import set_requires_grad
 
 Input = Sequence[Value | float]
 Seed = int | random.Random | None
@@ -108,7 +107,7 @@ class Module:
         if not isinstance(requires_grad, bool):
             raise ValueError(f"requires_grad must be True or False, got {requires_grad!r}")
         for p in self.parameters():
-            set_requires_grad(p, requires_grad)
+            p.requires_grad = requires_grad
         return self
 
     def _own_parameters(self) -> Iterator[tuple[str, Value]]:

@@ -1,7 +1,8 @@
 """Optimizers that follow torch.optim's update equations, step for step, on Values.
 
 Each updates only the parameters it was given that learn: leaving one out, or freezing it
-(module.requires_grad_(False)), keeps it as it is, and its momentum or moments too.
+(module.requires_grad_(False), p.requires_grad = False), keeps it as it is, and its momentum
+or moments too.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeGuard
 
-from autograd import Value, div
+from autograd import Value, div, enumerate_requiring_grad
 
 from ._checks import at_least_zero, count, rebuilt
-from ._requires_grad import requires_grad
 
 
 class Optimizer:
@@ -70,7 +70,7 @@ class Optimizer:
 
     def _learning(self) -> Iterator[tuple[int, Value]]:
         """Each parameter that learns, with its index in params."""
-        return ((i, p) for i, p in enumerate(self.params) if requires_grad(p))
+        return enumerate_requiring_grad(self.params)
 
     def _entries(self, state: object, names: tuple[str, ...]) -> list[list[Any]]:
         """The lists state holds under names, each with one entry a parameter."""

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from autograd import Value
 
 from . import init
-from ._requires_grad import requires_grad, set_requires_grad
 from .module import MLP, Layer, Module, Neuron, Seed
 
 if TYPE_CHECKING:
@@ -80,9 +79,9 @@ def from_torch(module: torch.nn.Module, seed: Seed = None) -> MLP:
     for layer, linear in zip(model.layers, linears, strict=True):
         for neuron in layer.neurons:
             for w in neuron.w:
-                set_requires_grad(w, linear.weight.requires_grad)
+                w.requires_grad = linear.weight.requires_grad
             if neuron.b is not None:
-                set_requires_grad(neuron.b, linear.bias.requires_grad)
+                neuron.b.requires_grad = linear.bias.requires_grad
     return model.train(module.training)
 
 
@@ -122,7 +121,7 @@ def _linear(layer: Layer | Neuron) -> torch.nn.Linear:
 
 def _learns(params: list[Value], what: str, layer: Layer | Neuron) -> bool:
     """Whether params all learn (True) or are all frozen (False), as one torch tensor must."""
-    flags = {requires_grad(p) for p in params}
+    flags = {p.requires_grad for p in params}
     if len(flags) > 1:
         where = f"{type(layer).__name__} {layer.path}".rstrip()
         raise ValueError(f"the {what} of {where} are partly frozen: torch freezes a layer's "

@@ -236,11 +236,14 @@ def opens_a_mode_in_another_thread() -> bool:
 
 
 MODES: list[Callable[[], AbstractContextManager[Any]]] = [
-    autograd.no_grad, autograd.detect_anomaly, lambda: autograd.scope("layer")
+    autograd.no_grad, autograd.enable_grad, lambda: autograd.set_grad_enabled(False),
+    autograd.detect_anomaly, lambda: autograd.scope("layer"),
+    lambda: autograd.numbers_refused("traced"),
 ]
 
 
-@pytest.mark.parametrize("mode", MODES, ids=["no_grad", "detect_anomaly", "scope"])
+@pytest.mark.parametrize("mode", MODES, ids=["no_grad", "enable_grad", "set_grad_enabled",
+                                             "detect_anomaly", "scope", "numbers_refused"])
 def test_a_mode_stopped_at_any_event_leaves_no_lock_held(
         mode: Callable[[], AbstractContextManager[Any]]) -> None:
     def use(at: int | None, seen: list[int]) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from liveness import live_values
 
 import nn
 from autograd import Value
@@ -168,6 +170,20 @@ def test_an_unfrozen_parameter_starts_its_own_adam_count_as_torch_does() -> None
     assert [w.data - b for w, b in zip(neuron.parameters(), before, strict=True)] == [
         q.data - 1.0] * 2  # its first step: lr times the sign, not a sixth step's size
     assert optimizer.steps == [6, 1, 1]
+
+
+def test_freezing_is_the_parameters_own_flag_so_a_deep_copy_keeps_it_and_nothing_holds_it(
+) -> None:
+    model = nn.MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[1].requires_grad_(False)
+    twin = copy.deepcopy(model)
+    assert [p.requires_grad for p in twin.parameters()] == [
+        p.requires_grad for p in model.parameters()] == [True] * 3 + [False] * 3 + [True] * 3
+    twin.layers[0].requires_grad_()
+    assert not model.layers[0].neurons[1].b.requires_grad  # type: ignore[union-attr]
+    before = live_values()
+    del model, twin
+    assert live_values() == before - 2 * 9  # no table of frozen Values keeps any alive
 
 
 def test_requires_grad_takes_only_a_bool() -> None:

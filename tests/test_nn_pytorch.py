@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Value
-from nn._requires_grad import requires_grad
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: parity tests not run")
 
@@ -125,7 +124,7 @@ def test_freezing_crosses_a_whole_tensor_at_a_time() -> None:
     assert [p.requires_grad for p in sequential.parameters()] == [False, False, True, True]
     sequential[2].bias.requires_grad_(False)
     back = nn.from_torch(sequential)
-    assert [requires_grad(p) for p in back.parameters()] == [False] * 9 + [True] * 3 + [False]
+    assert [p.requires_grad for p in back.parameters()] == [False] * 9 + [True] * 3 + [False]
     model.layers[0].neurons[1].requires_grad_()
     with pytest.raises(ValueError, match=r"the weights of Layer layers\.0 are partly frozen"):
         nn.to_torch(model)

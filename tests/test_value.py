@@ -1,7 +1,9 @@
-"""Value semantics: the seed example, accumulation, types, no_grad, detach and edge cases."""
+"""Value semantics: the seed example, accumulation, types, grad modes, detach, requires_grad,
+number habits (float, comparisons) and edge cases."""
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 from collections.abc import Callable
@@ -91,6 +93,35 @@ def test_no_grad_records_nothing() -> None:
     assert (y.data, y.parents, y.op) == (7.0, (), None)
     z = x * 3.0
     assert z.parents[0] is x
+
+
+def test_enable_grad_records_again_inside_no_grad_and_restores_it() -> None:
+    x = Value(2.0)
+    with no_grad():
+        with autograd.enable_grad():
+            assert autograd.grad_enabled()
+            y = x * 3.0
+            with no_grad():
+                assert (x * 3.0).parents == ()
+            assert autograd.grad_enabled()
+        assert not autograd.grad_enabled()
+        assert (x * 3.0).parents == ()
+    assert y.parents[0] is x
+
+
+@pytest.mark.parametrize("mode", [True, False])
+def test_set_grad_enabled_records_by_its_flag(mode: bool) -> None:
+    x = Value(2.0)
+    with no_grad(), autograd.set_grad_enabled(mode):
+        assert autograd.grad_enabled() is mode
+        y = x * 3.0
+    assert len(y.parents) == (2 if mode else 0)
+
+
+def test_set_grad_enabled_takes_only_a_bool() -> None:
+    with (pytest.raises(TypeError, match=r"set_grad_enabled\(\) expects True or False, got 1"),
+          autograd.set_grad_enabled(1)):  # type: ignore[arg-type]
+        pass
 
 
 def test_no_grad_is_per_thread() -> None:
@@ -252,3 +283,81 @@ def test_ints_too_large_for_a_float_round_to_infinity() -> None:
     assert autograd.exp(huge) == math.inf
     with pytest.raises(TypeError, match="low must be a number, got str"):
         Value(1.0).step(low="a")  # type: ignore[arg-type]
+
+
+def test_a_value_reads_as_its_number_where_python_wants_one() -> None:
+    v = Value(2.675) * 1.0
+    assert float(v) == v.item() == 2.675
+    assert type(float(v)) is float
+    assert round(v) == 3 and type(round(v)) is int
+    assert round(v, 2) == round(2.675, 2)
+    assert math.isclose(v, 2.675000001)
+    assert math.sqrt(Value(4.0)) == 2.0
+
+
+def test_orders_compare_data_and_answer_a_bool() -> None:
+    v, w = Value(1.0), Value(2.0)
+    assert (v < w, v <= w, v > w, v >= w) == (True, True, False, False)
+    assert (v < 3, v <= 1.0, v > 0, v >= 2) == (True, True, True, False)
+    assert (0 < v, 3 > v) == (True, True)  # noqa: SIM300  # a number on the left
+    assert type(v < w) is bool
+    assert max([w, v, Value(-1.0)]) is w and sorted([w, v]) == [v, w]
+    assert not (Value(math.nan) < 1.0 or Value(math.nan) >= 1.0)
+    with pytest.raises(TypeError, match="'<' not supported between instances of 'Value' and 'str'"):
+        v < "1"  # noqa: B015
+
+
+def test_equality_stays_identity_so_values_are_keys_and_members() -> None:
+    v, w = Value(1.0), Value(1.0)
+    assert v != w and v == v
+    assert len({v, w}) == 2 and {v: 1, w: 2}[v] == 1
+
+
+def test_float_of_a_value_is_refused_inside_numbers_refused() -> None:
+    v = Value(1.0)
+    with autograd.numbers_refused("trace with Values"):
+        with pytest.raises(TypeError, match=r"cannot read the number of Value\(.*\): trace"):
+            float(v)
+        with pytest.raises(TypeError, match="trace with Values"):
+            v.item()
+        assert v.data == 1.0 and v < 2.0  # data and orders stay readable
+    assert float(v) == 1.0
+
+
+def test_an_input_that_does_not_require_grad_gets_no_edge() -> None:
+    w, x = Value(3.0, "w"), Value(2.0, "x", requires_grad=False)
+    y = w * x
+    y.backward()
+    assert (w.grad, x.grad) == (2.0, 0.0)
+    (copy,) = [p for p in y.parents if p is not w]
+    assert (copy.data, copy.label, copy.requires_grad, copy.parents) == (2.0, "x", False, ())
+    assert y.requires_grad
+
+
+def test_a_result_of_inputs_that_do_not_require_grad_is_a_leaf_that_does_not_either() -> None:
+    a, b = Value(3.0), Value(2.0)
+    a.requires_grad = b.requires_grad = False
+    y = (a * b).exp() + 1.0
+    assert (y.data, y.parents, y.op, y.requires_grad) == (math.exp(6.0) + 1.0, (), None, False)
+    a.requires_grad = True
+    z = a * b
+    z.backward()
+    assert (a.grad, b.grad, z.requires_grad) == (2.0, 0.0, True)
+    assert "requires_grad=False" in repr(b) and "requires_grad" not in repr(a)
+
+
+def test_requires_grad_takes_only_a_bool_and_survives_a_deepcopy() -> None:
+    v = Value(1.0)
+    with pytest.raises(TypeError, match="requires_grad must be True or False, got 0"):
+        v.requires_grad = 0  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="requires_grad must be True or False, got None"):
+        Value(1.0, requires_grad=None)  # type: ignore[arg-type]
+    v.requires_grad = False
+    assert copy.deepcopy(v).requires_grad is False
+
+
+def test_enumerate_requiring_grad_skips_the_frozen() -> None:
+    nodes = [Value(float(i)) for i in range(4)]
+    assert list(autograd.enumerate_requiring_grad(nodes)) == list(enumerate(nodes))
+    nodes[1].requires_grad = nodes[3].requires_grad = False
+    assert list(autograd.enumerate_requiring_grad(nodes)) == [(0, nodes[0]), (2, nodes[2])]
