@@ -7,7 +7,7 @@ comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 DEMO_DIR ?= demo-output
 
-.PHONY: demo pictures examples test pytest test-pythons lint bench graphviz install clean
+.PHONY: demo pictures examples test pytest test-pythons lint bench docs graphviz install clean
 
 # The demo draws and explains: it needs the package alone, none of the extras.
 demo: graphviz
@@ -67,6 +67,11 @@ bench:
 	$(BIN)/python benchmarks/demo_step.py
 	$(BIN)/python benchmarks/fit_compile.py
 
+# The documentation site, into site/: a broken link or a missing reference fails the build.
+docs:
+	$(MAKE) --no-print-directory install EXTRAS=docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -92,4 +97,4 @@ graphviz:
 	  fi; }
 
 clean:
-	rm -rf $(VENV) .venv-*/ $(DEMO_DIR) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-*/ $(DEMO_DIR) site .mypy_cache .pytest_cache .ruff_cache .hypothesis

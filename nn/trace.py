@@ -44,8 +44,8 @@ class EquationError(AssertionError):
 class LayerTrace:
     """Layer l's numbers: z = W·a_in + b, a = σ(z), δ = ∂C/∂z and the gradients, as floats.
 
-    W[j][k] is the weight from input k to unit j, and grad_w[j][k] its gradient; b and grad_b
-    are None in a layer without biases. grad_a is ∂C/∂a: ∇ₐC at the output layer, and
+    `W[j][k]` is the weight from input k to unit j, and `grad_w[j][k]` its gradient; b and
+    grad_b are None in a layer without biases. grad_a is ∂C/∂a: ∇ₐC at the output layer, and
     (Wˡ⁺¹)ᵀ δˡ⁺¹ before it. sigma_prime is the activation's slope σ′(z) = ∂a/∂z, read from
     the op table (1 for a linear unit).
     """
