@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import TracebackType
-from typing import NamedTuple
+from contextlib import AbstractContextManager
+from typing import ClassVar, NamedTuple
 
 from ._text import check_printable
 
@@ -67,59 +65,136 @@ def _count_open(delta: int) -> None:
     with _lock: open_contexts += delta  # noqa: E701
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
+class _ModeContext:
+    """A context that sets one of this thread's modes (the field) for its body, then puts it back.
+
+    `with` calls __exit__ only once __enter__ has returned, and an interrupt (Ctrl-C) can come
+    as __enter__ returns or as __exit__ starts, before either can do anything about it: then
+    the mode is put back as the context is dropped, which `with mode():` does at once.
+    """
+
+    __slots__ = ("_modes", "_outer")
+    _field: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._modes: Modes | None = None
+        self._outer: object = None
+
+    def _value(self, modes: Modes) -> object:
+        """The field's value inside the context."""
+        raise NotImplementedError
+
+    def __enter__(self) -> None:
+        if self._modes is not None:
+            raise RuntimeError(f"{self!r} is already open: make a new one for each `with`")
+        modes = _per_thread.modes
+        value = self._value(modes)
+        _count_open(1)  # first: a count left too high, by an interrupt, only costs speed
+        self._outer, self._modes = getattr(modes, self._field), modes  # what __exit__ undoes
+        setattr(modes, self._field, value)
+
+    def __exit__(self, *exception: object) -> None:
+        modes = self._modes
+        if modes is not None:
+            # One line, so no line event (nor a signal's handler) comes between the two.
+            self._modes = None; setattr(modes, self._field, self._outer)  # noqa: E702
+            _count_open(-1)
+
+    __del__ = __exit__  # puts the mode back if an interrupt kept `with` from calling __exit__
+
+
+class _GradMode(_ModeContext):
+    __slots__ = ("_enabled",)
+    _field = "no_grad_depth"
+
+    def __init__(self, enabled: bool) -> None:
+        super().__init__()
+        self._enabled = enabled
+
+    def _value(self, modes: Modes) -> int:
+        return 0 if self._enabled else modes.no_grad_depth + 1
+
+    def __repr__(self) -> str:
+        return f"set_grad_enabled({self._enabled})"
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Inside this context ops on this thread record no graph: results are leaves."""
-    yield from _grad_mode(False)
+    return _GradMode(False)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> AbstractContextManager[None]:
     """Inside this context ops on this thread record the graph again, even within no_grad()."""
-    yield from _grad_mode(True)
+    return _GradMode(True)
 
 
-@contextmanager
-def set_grad_enabled(mode: bool) -> Iterator[None]:
+def set_grad_enabled(mode: bool) -> AbstractContextManager[None]:
     """Inside this context ops on this thread record the graph if mode, else not (no_grad)."""
     if not isinstance(mode, bool):
         raise TypeError(f"set_grad_enabled() expects True or False, got {mode!r:.40}")
-    yield from _grad_mode(mode)
+    return _GradMode(mode)
 
 
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    """Record (enabled) or not until resumed after its yield; then restore the outer mode."""
-    modes = _per_thread.modes
-    depth = modes.no_grad_depth
-    _count_open(1)  # first: a count left too high, by an interrupt, only costs speed
-    try:
-        modes.no_grad_depth = 0 if enabled else depth + 1
-        yield
-    finally:
-        modes.no_grad_depth = depth
-        _count_open(-1)
+class _AnomalyMode(_ModeContext):
+    __slots__ = ()
+    _field = "anomaly_depth"
+
+    def _value(self, modes: Modes) -> int:
+        return modes.anomaly_depth + 1
+
+    def __repr__(self) -> str:
+        return "detect_anomaly()"
 
 
-class scope:  # noqa: N801 - used as a function: `with scope("layers.0"):`
+def detect_anomaly() -> AbstractContextManager[None]:
+    """Inside this context (on this thread) the first nan or infinity an op makes raises.
+
+    A FloatingPointError names the op, its inputs, the node's label and the file and line where
+    the node was made, whether the value came up in a forward op or in a gradient of backward.
+    """
+    return _AnomalyMode()
+
+
+class _NumbersRefused(_ModeContext):
+    __slots__ = ("_why",)
+    _field = "number_refusal"
+
+    def __init__(self, why: str) -> None:
+        super().__init__()
+        self._why = why
+
+    def _value(self, modes: Modes) -> str:
+        return self._why
+
+    def __repr__(self) -> str:
+        return f"numbers_refused({self._why!r})"
+
+
+def numbers_refused(why: str) -> AbstractContextManager[None]:
+    """Inside this context (on this thread) float(value) and value.item() raise a TypeError
+    saying why: code being traced must compute with Values, not with the numbers they hold."""
+    return _NumbersRefused(why)
+
+
+class scope(_ModeContext):  # noqa: N801 - used as a function: `with scope("layers.0"):`
     """Nodes made inside carry this name (after those of enclosing scopes), for drawings.
 
     A name holding a control character (a newline among them) is refused on entering.
     """
 
-    __slots__ = ("_modes", "_name", "_outer")
+    __slots__ = ("_name",)
+    _field = "info"
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str):
             raise TypeError(f"scope() expects a str name, got {type(name).__name__}")
+        super().__init__()
         self._name = name
-        self._outer: NodeInfo | None = None
-        self._modes: Modes | None = None
 
-    def __enter__(self) -> None:
-        if self._modes is not None:
-            raise RuntimeError(f"scope({self._name!r}) is already open: make a new scope "
-                               "object for each `with`")
-        modes = _per_thread.modes
+    def __repr__(self) -> str:
+        return f"scope({self._name!r})"
+
+    def _value(self, modes: Modes) -> NodeInfo:
         outer = modes.info
         key = (outer, self._name)
         info = modes.scope_infos.get(key)
@@ -128,48 +203,7 @@ class scope:  # noqa: N801 - used as a function: `with scope("layers.0"):`
             if len(modes.scope_infos) > 100_000:
                 modes.scope_infos.clear()
             info = modes.scope_infos[key] = NodeInfo((*(outer.scopes if outer else ()), key[1]))
-        _count_open(1)  # first: a count left too high, by an interrupt, only costs speed
-        self._modes, self._outer = modes, outer
-        modes.info = info
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self._modes.info = self._outer  # type: ignore[union-attr]
-        self._modes = None
-        _count_open(-1)
-
-
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Inside this context (on this thread) the first nan or infinity an op makes raises.
-
-    A FloatingPointError names the op, its inputs, the node's label and the file and line where
-    the node was made, whether the value came up in a forward op or in a gradient of backward.
-    """
-    modes = _per_thread.modes
-    depth = modes.anomaly_depth
-    _count_open(1)  # first: a count left too high, by an interrupt, only costs speed
-    try:
-        modes.anomaly_depth = depth + 1
-        yield
-    finally:
-        modes.anomaly_depth = depth
-        _count_open(-1)
-
-
-@contextmanager
-def numbers_refused(why: str) -> Iterator[None]:
-    """Inside this context (on this thread) float(value) and value.item() raise a TypeError
-    saying why: code being traced must compute with Values, not with the numbers they hold."""
-    modes = _per_thread.modes
-    outer = modes.number_refusal
-    _count_open(1)  # first: a count left too high, by an interrupt, only costs speed
-    try:
-        modes.number_refusal = why
-        yield
-    finally:
-        modes.number_refusal = outer
-        _count_open(-1)
+        return info
 
 
 def check_number_readable(node: object) -> None:

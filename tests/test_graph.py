@@ -240,10 +240,12 @@ MODES: list[Callable[[], AbstractContextManager[Any]]] = [
     autograd.detect_anomaly, lambda: autograd.scope("layer"),
     lambda: autograd.numbers_refused("traced"),
 ]
+MODE_NAMES = ["no_grad", "enable_grad", "set_grad_enabled", "detect_anomaly", "scope",
+              "numbers_refused"]
 
 
-@pytest.mark.parametrize("mode", MODES, ids=["no_grad", "enable_grad", "set_grad_enabled",
-                                             "detect_anomaly", "scope", "numbers_refused"])
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("mode", MODES, ids=MODE_NAMES)
 def test_a_mode_stopped_at_any_event_leaves_no_lock_held(
         mode: Callable[[], AbstractContextManager[Any]]) -> None:
     def use(at: int | None, seen: list[int]) -> None:
@@ -270,3 +272,42 @@ def test_a_mode_stopped_at_any_event_leaves_no_lock_held(
     with autograd.no_grad():
         assert (Value(1.0) * 2.0).parents == ()
     assert (Value(1.0) * 2.0).scopes == ()
+
+
+def mode_state() -> tuple[object, ...]:
+    """This thread's modes, as ops read them."""
+    modes = autograd.modes.state()
+    return modes.no_grad_depth, modes.anomaly_depth, modes.info, modes.number_refusal
+
+
+@contextmanager
+def every_mode_open() -> Iterator[None]:
+    with (autograd.scope("outer"), autograd.no_grad(), autograd.detect_anomaly(),
+          autograd.numbers_refused("outer")):
+        yield
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("around", [nullcontext, every_mode_open], ids=["alone", "nested"])
+@pytest.mark.parametrize("mode", MODES, ids=MODE_NAMES)
+def test_a_mode_stopped_at_any_event_is_put_back_as_it_was(
+        mode: Callable[[], AbstractContextManager[Any]],
+        around: Callable[[], AbstractContextManager[Any]]) -> None:
+    def use(at: int | None) -> int:
+        with events_in_autograd(at) as events:
+            try:
+                with mode():
+                    Value(1.0) * 2.0
+            except Interrupted:
+                pass
+        return events[0]
+
+    with around():
+        before = mode_state()
+        events = use(None)
+        assert events > 5
+        for at in range(1, events + 1):
+            use(at)  # in this thread: what it leaves, it leaves here
+            assert mode_state() == before, f"the modes are not as they were after event {at}"
+    assert mode_state() == (0, 0, None, "")
+    assert (Value(1.0) * 2.0).parents != () and (Value(1.0) * 2.0).scopes == ()
