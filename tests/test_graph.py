@@ -102,9 +102,19 @@ def checked_backward(f: Value, nodes: list[Value]) -> None:
     f.backward()  # the test runs it inside detect_anomaly()
 
 
+def first_order(f: Value, nodes: list[Value]) -> None:
+    autograd.grad(f, nodes)
+
+
+def checked_first_order(f: Value, nodes: list[Value]) -> None:
+    autograd.grad(f, nodes)  # the test runs it inside detect_anomaly()
+
+
 WALKS: list[Callable[[Value, list[Value]], None]] = [
-    backward, second_order, zero_grad, draw, compiled, checked_backward
+    backward, second_order, zero_grad, draw, compiled, checked_backward, first_order,
+    checked_first_order
 ]
+IN_ANOMALY_MODE = (checked_backward, checked_first_order)
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -113,7 +123,7 @@ def test_a_walk_stopped_at_any_event_leaves_every_graph_correct(
         walk: Callable[[Value, list[Value]], None]) -> None:
     f, nodes = lecture_graph()
     want = expected_gradients()
-    mode = autograd.detect_anomaly if walk is checked_backward else nullcontext
+    mode = autograd.detect_anomaly if walk in IN_ANOMALY_MODE else nullcontext
     with mode(), events_in_autograd(at=None) as seen:
         walk(f, nodes)
     events = seen[0]
