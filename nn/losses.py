@@ -172,7 +172,13 @@ def _data(target: Target) -> float:
 
 def _pairs(prediction: Prediction, target: object, who: str) -> list[tuple[Value, Target]]:
     outputs = _values(prediction, who)
-    targets = target if isinstance(target, Sequence) and not isinstance(target, str) else [target]
+    if isinstance(target, Sequence) and not isinstance(target, str):
+        targets = target
+    elif len(outputs) == 1:
+        targets = [target]
+    else:
+        raise TypeError(f"{who}: {len(outputs)} outputs need a list of {len(outputs)} numbers "
+                        f"as targets, got {target!r:.40}")
     if len(targets) != len(outputs):
         raise ValueError(f"{who}: {len(outputs)} outputs but {len(targets)} targets")
     return [(o, _number(t, who)) for o, t in zip(outputs, targets, strict=True)]

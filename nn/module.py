@@ -207,7 +207,14 @@ def _listing(what: str, names: list[str]) -> str:
 
 def _biases(config: Mapping[str, object]) -> int:
     """1 if config's neurons have a bias (the default), else 0."""
-    return 0 if config.get("bias", True) is False else 1
+    return int(_bias_flag(config.get("bias", True)))
+
+
+def _bias_flag(bias: object) -> bool:
+    """bias itself if it is True or False (not a string such as "no", which would be true)."""
+    if not isinstance(bias, bool):
+        raise ValueError(f"bias must be True or False, got {bias!r:.40}")
+    return bias
 
 
 def _layer_sizes(nouts: object) -> list[int]:
@@ -230,8 +237,7 @@ class Neuron(Module):
         self.nin = positive_int(nin, "nin")
         self.activation = activation
         self._activate = activation_function(activation)
-        if not isinstance(bias, bool):
-            raise ValueError(f"bias must be True or False, got {bias!r:.40}")
+        _bias_flag(bias)
         rng = random_generator(seed)
         self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w.{i}") for i in range(nin)]
         self.b = Value(rng.uniform(-1.0, 1.0), label="b") if bias else None

@@ -7,13 +7,14 @@ and size; with `after` (the weights after an update) each edge shows the old and
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-from autograd import Drawing, gradient_colour, gradient_strength, render_drawing
+from autograd import Drawing, Value, gradient_colour, gradient_strength, render_drawing
 
 from .module import MLP, Module
 from .trace import LayerTrace, Trace, architecture, unit_names
@@ -116,7 +117,23 @@ def _trace_of(model: MLP, trace: Trace | None) -> list[LayerTrace]:
     if [len(layer.units) for layer in trace.layers] != model.nouts or len(trace.x) != model.nin:
         raise ValueError(f"the trace is of an {trace.architecture}, not of this "
                          f"{architecture(model)}")
+    for layer, record in zip(model.layers, trace.layers, strict=True):
+        for j, neuron in enumerate(layer.neurons):
+            traced = [*record.W[j], *([] if record.b is None else [record.b[j]])]
+            own = [w.data for w in neuron.w] + ([] if neuron.b is None else [neuron.b.data])
+            if not _same(own, traced):
+                raise ValueError(
+                    f"the trace was taken with other weights than the model has (unit "
+                    f"{record.units[j]} of layer {record.number} differs): trace the model "
+                    "as it is now, nn.trace(model, x, target), or draw the weights after an "
+                    "update with after=")
     return trace.layers
+
+
+def _same(these: list[float], those: list[float]) -> bool:
+    """Whether the two lists hold the same floats, nan matching nan."""
+    return len(these) == len(those) and all(
+        a == b or (a != a and b != b) for a, b in zip(these, those, strict=True))
 
 
 def _updated(model: MLP, after: Mapping[str, float] | Module | None) -> dict[str, float] | None:
@@ -132,7 +149,16 @@ def _updated(model: MLP, after: Mapping[str, float] | Module | None) -> dict[str
         raise ValueError(f"after must name this {architecture(model)}'s parameters as its "
                          "state_dict() does: "
                          + (f"{missing[0]} is missing" if missing else "it has others"))
-    return {name: float(state[name]) for name in names}
+    updated: dict[str, float] = {}
+    for name in names:
+        value = state[name]
+        if isinstance(value, Value):
+            value = value.data
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"after must give each parameter a number, as state_dict() does: "
+                             f"{name} is {value!r:.40}")
+        updated[name] = float(value)
+    return updated
 
 
 # --- the units ---

@@ -6,6 +6,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from golden_files import assert_golden
@@ -210,3 +211,28 @@ def test_units_and_edges_are_coloured_on_autograds_scale() -> None:
                                     strongest=1.0)
     width = 0.6 + 2.4 * autograd.gradient_strength(layer.grad_w[0][0], largest)
     assert re.search(rf'x1 -> h1 \[[^\]]*color="{grad}"[^\]]*penwidth={width:.2f}\b', source)
+
+
+def test_a_trace_of_other_weights_is_refused() -> None:
+    model = lecture_mlp()
+    record = nn.trace(model, MAZUR_X, MAZUR_T)
+    other = lecture_mlp()
+    other.layers[1].neurons[0].w[1].data += 0.25
+    with pytest.raises(ValueError, match=re.escape(
+            "the trace was taken with other weights than the model has (unit o1 of layer 2 "
+            "differs): trace the model as it is now")):
+        nn.draw_network(other, record)
+    stepped_model = stepped(model, MAZUR_X, MAZUR_T, 0.5)
+    with pytest.raises(ValueError, match="other weights than the model has"):
+        nn.draw_network(stepped_model, record)
+    assert nn.draw_network(model, record).source == nn.draw_network(lecture_mlp(), record).source
+
+
+@pytest.mark.parametrize("bad", ["0.5", None, True, [0.5]])
+def test_after_with_a_weight_that_is_not_a_number_is_refused(bad: object) -> None:
+    model = lecture_mlp()
+    after: dict[str, Any] = {**model.state_dict(), "layers.0.neurons.1.w.0": bad}
+    with pytest.raises(ValueError, match=re.escape(
+            "after must give each parameter a number, as state_dict() does: "
+            f"layers.0.neurons.1.w.0 is {bad!r}")):
+        nn.draw_network(model, after=after)

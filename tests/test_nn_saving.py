@@ -345,3 +345,19 @@ def test_dropout_is_saved_with_the_architecture(tmp_path: Path) -> None:
     assert loaded.config() == model.config()
     assert [name for name, _ in loaded.named_modules()] == [
         name for name, _ in model.named_modules()]
+
+
+@pytest.mark.parametrize("bias", ["no", 0, None])
+def test_a_bias_that_is_not_true_or_false_is_refused_before_counting(
+        bias: object, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"bias must be True or False, got {bias!r}")):
+        nn.MLP.parameter_count({"nin": 2, "nouts": [2, 1], "bias": bias})
+    document = {"format": "chainrule.nn", "version": 1, "module": "Neuron",
+                "config": {"nin": 2, "activation": "relu", "bias": bias},
+                "state": {"w.0": 0.5, "w.1": -0.5}}
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ValueError, match=re.escape(
+            f"{path} does not hold a model that can be loaded: bias must be True or False, "
+            f"got {bias!r}")):
+        nn.load(path)

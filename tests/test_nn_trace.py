@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import cast
 
@@ -356,3 +357,11 @@ def test_a_model_with_dropout_is_read_as_in_eval_mode() -> None:
     assert [(layer.z, layer.delta, layer.grad_w) for layer in traced.layers] == [
         (layer.z, layer.delta, layer.grad_w) for layer in plain.layers]
     assert traced.cost == plain.cost
+
+
+@pytest.mark.parametrize("target", ["ab", 0.5, None])
+def test_a_target_for_several_outputs_must_be_a_list(target: object) -> None:
+    model = nn.MLP(2, [2, 2], seed=0)
+    with pytest.raises(TypeError, match=re.escape(
+            f"quadratic: 2 outputs need a list of 2 numbers as targets, got {target!r}")):
+        nn.trace(model, [0.1, 0.2], target)
