@@ -35,6 +35,7 @@ def check_size(root: Value, max_nodes: int, remedy: str) -> None:
             if parent not in seen:
                 if len(seen) == max_nodes:
                     raise GraphTooLargeError(
-                        f"the graph has more than max_nodes={max_nodes} values: {remedy}")
+                        f"the graph has more than max_nodes={max_nodes} values: {remedy}, or "
+                        "pass a larger max_nodes (--max-nodes on the command line)")
                 seen.add(parent)
                 stack.append(parent)

@@ -22,7 +22,8 @@ from typing import NoReturn
 
 from ._checks import GraphTooLargeError
 from ._version import __version__
-from .draw import FORMATS, MAX_TIMEOUT, TIMEOUT, GraphvizNotFoundError, render
+from .draw import FORMATS, MAX_NODES, MAX_TIMEOUT, TIMEOUT, GraphvizNotFoundError, render
+from .explain import MAX_NODES as MAX_EXPLAINED
 from .explain import explain
 from .formula import MAX_LENGTH, FormulaError, function_signatures, parse, parse_assignment
 from .stepper import stepper
@@ -58,6 +59,9 @@ def _arguments() -> argparse.ArgumentParser:
                              "backward stepper page (.html .htm)")
     parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=TIMEOUT,
                         help=f"stop Graphviz after SECONDS (default {TIMEOUT:g})")
+    parser.add_argument("--max-nodes", metavar="N", type=_positive_int,
+                        help=f"refuse a graph of more than N values (default {MAX_NODES:,} to "
+                             f"draw or step through, {MAX_EXPLAINED:,} to explain)")
     parser.add_argument("--explain", action="store_true",
                         help="tell the backward pass step by step")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -74,6 +78,16 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"expected a number of seconds above 0 and at most {MAX_TIMEOUT:g}, got {text!r}")
     return seconds
+
+
+def _positive_int(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
+    return count
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,8 +139,9 @@ def _run(argv: list[str]) -> str:
     root, leaves = formula.evaluate(values)
     root.backward()
     if output is not None:
-        _write(root, output, args.timeout)
-    return _report(root, leaves, args.json, explain(root) if args.explain else None)
+        _write(root, output, args.timeout, args.max_nodes or MAX_NODES)
+    explanation = explain(root, max_nodes=args.max_nodes or MAX_EXPLAINED) if args.explain else None
+    return _report(root, leaves, args.json, explanation)
 
 
 def _print(text: str) -> int:
@@ -167,12 +182,12 @@ def _check_output(output: Path) -> None:
                          f"{str(folder)[:60]!r}")
 
 
-def _write(root: Value, output: Path, timeout: float) -> None:
+def _write(root: Value, output: Path, timeout: float, max_nodes: int) -> None:
     try:
         if output.suffix.lower() in PAGE_SUFFIXES:
-            stepper(root, output, timeout=timeout)
+            stepper(root, output, timeout=timeout, max_nodes=max_nodes)
         else:
-            render(root, output, edge_derivatives=True, timeout=timeout)
+            render(root, output, edge_derivatives=True, timeout=timeout, max_nodes=max_nodes)
     except OSError as e:
         raise OSError(f"cannot write {str(output)[:60]!r}: {e.strerror or e}") from None
 

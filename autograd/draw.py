@@ -34,8 +34,7 @@ MAX_NODES = 1000  # dot lays out a chain of 1000 values in a second
 # after TIMEOUT seconds as well.
 TIMEOUT = 30.0
 MAX_TIMEOUT = 86_400.0  # a day
-_TOO_LARGE = ("Graphviz would take long to lay it out; draw a smaller graph (one sample's loss) "
-              "or pass a larger max_nodes")
+_TOO_LARGE = "Graphviz would take long to lay it out; draw a smaller graph (one sample's loss)"
 _MISSING_DOT = (
     "Graphviz's 'dot' program was not found: install the 'graphviz' package "
     "(apt-get install graphviz, brew install graphviz, dnf install graphviz). "

@@ -12,7 +12,7 @@ from .value import Value
 STYLES = ("text", "markdown", "latex")
 MAX_NODES = 10_000  # a line per node: ten thousand lines take seconds to write, none to read
 _TOO_LARGE = ("its explanation would take long to write and be too long to read; explain a "
-              "smaller graph (one sample's loss) or pass a larger max_nodes")
+              "smaller graph (one sample's loss)")
 
 
 class Explanation:
@@ -87,9 +87,11 @@ def explain(root: Value, wrt: Value | None = None, style: str = "text",
             decimals: int = 9, *, max_nodes: int = MAX_NODES) -> str:
     """The backward pass of root, one line per node in the order backward visits them.
 
-    Each line gives the node's gradient as the sum over its consumers of upstream gradient times
-    local derivative (from the op table), first in symbols, then in numbers. With wrt, only the
-    steps leading to wrt, and last the whole chain through the labelled nodes on its way.
+    Each line gives the node's gradient as the sum over its consumers of upstream gradient
+    times local derivative (from the op table), first in symbols, then in numbers. Constants
+    (leaves without a label, which are named by their number) get no line: ∂f/∂2 means nothing.
+    With wrt, only the steps leading to wrt (a line even if it is a constant), and last the
+    whole chain through the labelled nodes on its way.
     style is "text", "markdown" (a table) or "latex" (an align* block). A graph of more than
     max_nodes Values raises GraphTooLargeError before any work.
     """
@@ -98,7 +100,7 @@ def explain(root: Value, wrt: Value | None = None, style: str = "text",
     record = backprop(root)
     notation = LatexNotation() if style == "latex" else Notation()
     told = Explanation(record, notation, decimals)
-    steps = list(record.steps)
+    steps = [s for s in record.steps if not _constant(record.nodes[s.node], wrt)]
     chain = None
     if wrt is not None:
         target = next((i for i, node in enumerate(record.nodes) if node is wrt), None)
@@ -116,6 +118,11 @@ def explain(root: Value, wrt: Value | None = None, style: str = "text",
         return "\\begin{align*}\n" + " \\\\\n".join(_align(line) for line in lines) \
             + "\n\\end{align*}\n"
     return "\n".join(lines) + "\n"
+
+
+def _constant(node: Value, wrt: Value | None) -> bool:
+    """Whether node is a constant: an unlabelled leaf other than wrt."""
+    return not node.label and not node.parents and node is not wrt
 
 
 def _check(root: Value, wrt: Value | None, style: str, decimals: int) -> None:

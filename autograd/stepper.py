@@ -20,7 +20,7 @@ from .notation import Notation, format_number
 from .value import Value
 
 _TOO_LARGE = ("Graphviz would take long to lay it out, and nobody steps through so many nodes; "
-              "step through a smaller graph (one sample's loss) or pass a larger max_nodes")
+              "step through a smaller graph (one sample's loss)")
 
 
 def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,

@@ -288,3 +288,31 @@ def test_no_python_warning_joins_the_error_line() -> None:
     assert (done.returncode, done.stdout) == (2, b"")
     assert done.stderr.count(b"\n") == 1
     assert done.stderr.startswith(b"chainrule: error: conditional expressions not allowed")
+
+
+def test_max_nodes_sets_how_large_a_graph_may_be(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    formula = "+".join(["x*x"] * 600)
+    status, _, err = run([formula, "x=1", "-o", str(tmp_path / "g.dot")], capsys)
+    assert status == 2 and "or pass a larger max_nodes (--max-nodes on the command line)" in err
+    status, out, _ = run([formula, "x=1", "-o", str(tmp_path / "g.dot"), "--max-nodes", "2000"],
+                         capsys)
+    assert (status, out) == (0, "f = 600\ndf/dx = 1200\n")
+    assert (tmp_path / "g.dot").read_text().startswith("digraph {")
+    status, _, err = run(["x * 2 + x", "x=1", "--explain", "--max-nodes", "3"], capsys)
+    assert status == 2 and "more than max_nodes=3 values: its explanation" in err
+
+
+@pytest.mark.parametrize("count", ["0", "-3", "2.5", "many"])
+def test_max_nodes_is_a_whole_number_above_0(count: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["x", "x=1", "--explain", "--max-nodes", count], capsys)
+    assert (status, out) == (2, "")
+    assert err == (f"chainrule: error: argument --max-nodes: expected a whole number above 0, "
+                   f"got {count!r}\n")
+
+
+def test_explain_tells_no_step_for_a_constant(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["x * 2", "x=3", "--explain"], capsys)
+    assert (status, out) == (0, "f = 6\ndf/dx = 2\n\n∂f/∂f = 1\n"
+                                "∂f/∂x = ∂f/∂f × ∂f/∂x = 1 × 2 = 2\n")

@@ -42,7 +42,9 @@ def test_the_page_holds_every_step_in_backward_order(tmp_path: Path) -> None:
     steps = steps_of(page)
     record = backprop(error)
     assert [s["node"] for s in steps] == [f"v{step.node}" for step in record.steps]
-    assert [s["line"] for s in steps] == autograd.explain(error).splitlines()
+    told = [s["line"] for s, step in zip(steps, record.steps, strict=True)
+            if record.nodes[step.node].label or record.nodes[step.node].parents]
+    assert told == autograd.explain(error).splitlines()  # which tells no constant's step
     assert [s["grad"] for s in steps] == [
         "grad " + format_number(step.grad, 4, strip=False) for step in record.steps]
     assert steps[0]["consumers"] == []
