@@ -15,7 +15,7 @@ from .draw import (
     render,
     render_drawing,
 )
-from .explain import explain
+from .explain import Explained, explain
 from .files import write_atomically
 from .functional import grad, hessian, hvp
 from .graph import topological_order
@@ -48,7 +48,7 @@ from .ops import (
     step,
     tanh,
 )
-from .stepper import stepper
+from .stepper import StepperPage, stepper
 from .value import Value, enumerate_requiring_grad
 
 __all__ = [
@@ -56,10 +56,12 @@ __all__ = [
     "CompiledStep",
     "Domain",
     "Drawing",
+    "Explained",
     "GradcheckError",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
     "Op",
+    "StepperPage",
     "Value",
     "compile",
     "cos",

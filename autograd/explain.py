@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 
 from ._checks import check_decimals, check_root, check_size
@@ -13,6 +14,29 @@ STYLES = ("text", "markdown", "latex")
 MAX_NODES = 10_000  # a line per node: ten thousand lines take seconds to write, none to read
 _TOO_LARGE = ("its explanation would take long to write and be too long to read; explain a "
               "smaller graph (one sample's loss)")
+
+
+class Explained(str):
+    """explain()'s text, a str; a notebook shows it as Markdown, or as LaTeX for style="latex"."""
+
+    style: str
+
+    def __new__(cls, text: str, style: str) -> Explained:
+        explained = super().__new__(cls, text)
+        explained.style = style
+        return explained
+
+    def _repr_markdown_(self) -> str:
+        if self.style == "latex":
+            return f"$$\n{self}$$\n"
+        if self.style == "markdown":
+            return str(self)
+        return "".join(f"{_markdown_escaped(line)}  \n" for line in self.splitlines())
+
+
+def _markdown_escaped(text: str) -> str:
+    """text with every character that Markdown could read as markup escaped."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~])", r"\\\1", text)
 
 
 class Explanation:
@@ -84,7 +108,7 @@ class Explanation:
 
 
 def explain(root: Value, wrt: Value | None = None, style: str = "text",
-            decimals: int = 9, *, max_nodes: int = MAX_NODES) -> str:
+            decimals: int = 9, *, max_nodes: int = MAX_NODES) -> Explained:
     """The backward pass of root, one line per node in the order backward visits them.
 
     Each line gives the node's gradient as the sum over its consumers of upstream gradient
@@ -92,9 +116,15 @@ def explain(root: Value, wrt: Value | None = None, style: str = "text",
     (leaves without a label, which are named by their number) get no line: ∂f/∂2 means nothing.
     With wrt, only the steps leading to wrt (a line even if it is a constant), and last the
     whole chain through the labelled nodes on its way.
-    style is "text", "markdown" (a table) or "latex" (an align* block). A graph of more than
-    max_nodes Values raises GraphTooLargeError before any work.
+    style is "text", "markdown" (a table) or "latex" (an align* block). The result is a str
+    that a notebook shows as Markdown (LaTeX rendered). A graph of more than max_nodes Values
+    raises GraphTooLargeError before any work.
     """
+    return Explained(_told(root, wrt, style, decimals, max_nodes), style)
+
+
+def _told(root: Value, wrt: Value | None, style: str, decimals: int, max_nodes: int) -> str:
+    """explain()'s text."""
     _check(root, wrt, style, decimals)
     check_size(root, max_nodes, _TOO_LARGE)
     record = backprop(root)

@@ -8,6 +8,7 @@ import os
 import re
 from importlib import resources
 from pathlib import Path
+from typing import overload
 from xml.dom import minidom
 
 from ._checks import check_decimals, check_root, check_size
@@ -19,15 +20,49 @@ from .files import write_atomically
 from .notation import Notation, format_number
 from .value import Value
 
+FRAME_HEIGHT = 560  # pixels of a notebook's frame around the page
 _TOO_LARGE = ("Graphviz would take long to lay it out, and nobody steps through so many nodes; "
               "step through a smaller graph (one sample's loss)")
 
 
-def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
+class StepperPage:
+    """A stepper page, not yet written: a notebook shows it inline; save() writes it."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to path (ending in .html or .htm), atomically; return the path."""
+        target = _page_path(path)
+        write_atomically(target, self.html.encode("utf-8"))
+        return target
+
+    def _repr_html_(self) -> str:
+        # a sandboxed frame: the page's script runs, and reaches nothing of the notebook's
+        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+                f'style="width: 100%; height: {FRAME_HEIGHT}px; border: 0"></iframe>')
+
+
+@overload
+def stepper(root: Value, path: None = None, precision: int = 4, rankdir: str = "LR", *,
+            decimals: int = 9, cluster_modules: bool = False, delay_ms: int = 800,
+            max_nodes: int = MAX_NODES, forward: bool = False,
+            timeout: float = TIMEOUT) -> StepperPage: ...
+
+
+@overload
+def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4, rankdir: str = "LR",
+            *, decimals: int = 9, cluster_modules: bool = False, delay_ms: int = 800,
+            max_nodes: int = MAX_NODES, forward: bool = False, timeout: float = TIMEOUT) -> Path:
+    ...
+
+
+def stepper(root: Value, path: str | os.PathLike[str] | None = None, precision: int = 4,
             rankdir: str = "LR", *, decimals: int = 9, cluster_modules: bool = False,
             delay_ms: int = 800, max_nodes: int = MAX_NODES, forward: bool = False,
-            timeout: float = TIMEOUT) -> Path:
-    """Write one HTML page (no network, no external files) that steps through root's backward.
+            timeout: float = TIMEOUT) -> Path | StepperPage:
+    """One HTML page (no network, no external files) that steps through root's backward,
+    written to path; without a path, a StepperPage that a notebook shows inline.
 
     The page shows the graph with every grad hidden; Previous, Next and Play (or the arrow keys
     and space) reveal the nodes in the order backward visits them, highlighting the current node
@@ -41,10 +76,8 @@ def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
     check_decimals(decimals)
     if not isinstance(delay_ms, int) or not 50 <= delay_ms <= 60_000:
         raise ValueError(f"delay_ms must be an int from 50 to 60000, got {delay_ms!r}")
-    target = Path(path)
-    if target.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"the stepper writes an HTML page: give a path ending in .html, "
-                         f"not {target.name!r}")
+    if path is not None:
+        _page_path(path)  # a wrong suffix is refused before any work
     options = Options(precision, rankdir, cluster_modules=cluster_modules, timeout=timeout)
     check_size(root, max_nodes, _TOO_LARGE)
     record = backprop(root)
@@ -65,7 +98,15 @@ def stepper(root: Value, path: str | os.PathLike[str], precision: int = 4,
         "STEPS": json.dumps(steps, ensure_ascii=True).replace("<", "\\u003c"),
         "DELAY": str(delay_ms),
     })
-    write_atomically(target, page.encode("utf-8"))
+    return StepperPage(page) if path is None else StepperPage(page).save(path)
+
+
+def _page_path(path: str | os.PathLike[str]) -> Path:
+    """path as a Path, refused unless it names an HTML page."""
+    target = Path(path)
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"the stepper writes an HTML page: give a path ending in .html, "
+                         f"not {target.name!r}")
     return target
 
 

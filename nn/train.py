@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TypeGuard
 
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from autograd import Value
 
@@ -41,8 +41,9 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     λ/(2m)·Σw² over the weights (m = len(X)). "accuracy" is recorded when the targets are class
     labels (see accuracy()), from the predictions made while training; with `validation` data
     "val_loss" (and "val_accuracy") are measured after each epoch. A progress bar shows once
-    training has run for a second (progress=False: never). A loss that is not finite stops
-    training with a FloatingPointError naming the epoch and batch, before that update. A
+    training has run for a second, on a terminal or in a notebook (progress=False: never). A
+    loss that is not finite stops training with a FloatingPointError naming the epoch and
+    batch, before that update. A
     `scheduler` (nn.schedulers) steps after each epoch. The model trains in training mode and is
     measured on the validation data in eval mode; it is left in the mode it came in.
 
@@ -90,8 +91,9 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     history: History = {"loss": []}
     if labelled:
         history["accuracy"] = []
-    bar = tqdm(total=epochs * n_batches, disable=not progress, delay=PROGRESS_DELAY, unit="batch",
-               desc="training", dynamic_ncols=True)
+    # disable=None: a bar on a terminal or in a notebook, none in a log
+    bar = tqdm(total=epochs * n_batches, disable=None if progress else True,
+               delay=PROGRESS_DELAY, unit="batch", desc="training", dynamic_ncols=True)
     was_training = model.training
     try:
         for epoch in range(1, epochs + 1):

@@ -225,3 +225,18 @@ def test_every_forward_line_ends_in_the_nodes_value(program: Program) -> None:
     order = autograd.topological_order(root)
     assert [line.rsplit(" = ", 1)[-1] for line in lines] == [
         format_number(node.data, 12) for node in order]
+
+
+def test_the_text_is_a_str_that_a_notebook_shows_as_markdown() -> None:
+    x = Value(2.0, label="x_1")
+    f = x * x
+    f.label = "f"
+    text = explain(f)
+    assert isinstance(text, str) and str(text) == text and text.splitlines()[0] == "∂f/∂f = 1"
+    assert text._repr_markdown_().splitlines()[1] == (
+        "∂f/∂x\\_1 = ∂f/∂f × ∂f/∂x\\_1 \\+ ∂f/∂f × ∂f/∂x\\_1 = 1 × 2 \\+ 1 × 2 = 4  ")
+    table = explain(f, style="markdown")
+    assert table._repr_markdown_() == str(table)
+    latex = explain(f, style="latex")
+    assert latex._repr_markdown_() == f"$$\n{latex}$$\n"
+    assert latex.startswith("\\begin{align*}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import math
+import sys
 
 import pytest
 from finite_differences import central_difference, close_to_difference
@@ -158,17 +160,6 @@ def test_bad_fit_arguments(kwargs: dict[str, object], error: type[Exception],
         nn.fit(model, X4, Y4[:3], loss="mse", optimizer=SGD(model.parameters(), lr=0.1))
 
 
-def test_the_progress_bar_shows_only_when_asked(capsys: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(nn.train, "PROGRESS_DELAY", 0.0)
-    model = model_copy()
-    for progress in (False, True):
-        nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1), epochs=3,
-               batch_size=2, progress=progress)
-        err = capsys.readouterr().err
-        assert ("6/6" in err and "loss=" in err) == progress, err
-
-
 def test_parameters_outside_the_model_are_averaged_and_zeroed_too() -> None:
     scale = Value(1.0)  # a learnable factor inside a custom loss
 
@@ -319,3 +310,24 @@ def test_the_lectures_cross_entropy_cost_with_its_l2_term_trains_as_written(
     for i, name in enumerate(names):  # one step of gradient descent on J(W): w − α ∂J/∂w
         slope = central_difference(cost, values, i)
         assert close_to_difference((start[name] - model.state_dict()[name]) / alpha, slope)
+
+
+class Terminal(io.StringIO):
+    """A standard error that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("terminal", "progress"), [(True, True), (True, False), (False, True)])
+def test_the_progress_bar_shows_when_asked_on_a_terminal_and_never_in_a_log(
+        terminal: bool, progress: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    stderr = Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(nn.train, "PROGRESS_DELAY", 0.0)
+    model = model_copy()
+    nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1), epochs=3,
+           batch_size=2, progress=progress)
+    err = stderr.getvalue()
+    assert ("6/6" in err and "loss=" in err) == (terminal and progress), err
+    assert err == "" or terminal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -299,3 +300,18 @@ def test_forward_reveals_values_before_backward_reveals_grads(browser: Any,
     click("id", "prev").click()
     assert grad_text(browser, last["node"]) == "grad ?"
     assert data_text(browser, last["node"]) == last["data"]
+
+
+def test_without_a_path_the_page_shows_inline_and_saves_as_written(tmp_path: Path) -> None:
+    page = autograd.stepper(seed_graph(), forward=True)
+    assert isinstance(page, autograd.StepperPage)
+    written = autograd.stepper(seed_graph(), tmp_path / "written.html", forward=True)
+    assert page.html == written.read_text(encoding="utf-8")
+    assert page.save(tmp_path / "saved.htm").read_bytes() == written.read_bytes()
+    frame = re.fullmatch(r'<iframe srcdoc="([^"]*)" sandbox="allow-scripts" style="[^"]*">'
+                         r"</iframe>", page._repr_html_())
+    assert frame is not None  # the page's quotes are escaped: the attribute ends only here
+    assert html.unescape(frame[1]) == page.html
+    assert "<" not in frame[1]
+    with pytest.raises(ValueError, match=re.escape("give a path ending in .html, not 'p.svg'")):
+        page.save(tmp_path / "p.svg")
