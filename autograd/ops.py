@@ -374,7 +374,7 @@ def _pow_xy_derivatives(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
     by_a = keep(by_a, abs(sign(b)) + finite)
     # d a^b/db = out log a, and 0 where a = 0 and b >= 0 as in PyTorch: there it is out * log 1,
     # not a masked out * log 0, whose own derivatives would be 0 * inf = nan; so d²(0^b)/db² is
-    # the true 0
+    # the true 0 (docs/semantics.md lists every second derivative at a base of 0)
     base_zero = step(abs(sign(a)) + step(-b), low=1.0, high=0.0)  # 1 where a = 0 and b >= 0
     return by_a, out * log(a + base_zero)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import math
 from collections.abc import Callable
 
@@ -93,6 +94,53 @@ def test_the_hessian_of_a_power_at_base_zero_is_the_true_one(
     for found_row, expected_row in zip(found, expected, strict=True):
         for h, truth in zip(found_row, expected_row, strict=True):
             assert truth is None or h == truth, (found, expected)
+
+
+NAN, INF = math.nan, math.inf
+# The Hessian of x ** y at x = 0, rows d/dx and d/dy of (df/dx, df/dy), for y of 1 and below
+# (above 1 see the test before): the engine's, PyTorch float64's, and the limit as x -> 0+ of
+# the second derivatives for x > 0, y (y - 1) x^(y-2), x^(y-1) (1 + y log x) (both mixed
+# ones), x^y log² x. docs/semantics.md lists which of the engine's are true, which PyTorch's.
+POWER_AT_BASE_ZERO: dict[float, tuple[list[list[float]], list[list[float]], list[list[float]]]] = {
+    #      engine                     PyTorch                     limit
+    -2.5: ([[INF, INF], [NAN, NAN]], [[INF, INF], [INF, INF]], [[INF, INF], [INF, INF]]),
+    -1.0: ([[INF, INF], [NAN, NAN]], [[INF, INF], [INF, INF]], [[INF, INF], [INF, INF]]),
+    0.0: ([[NAN, NAN], [1.0, 0.0]], [[NAN, NAN], [NAN, NAN]], [[0.0, INF], [INF, INF]]),
+    0.25: ([[-INF, NAN], [NAN, 0.0]], [[-INF, NAN], [NAN, NAN]], [[-INF, -INF], [-INF, 0.0]]),
+    0.75: ([[-INF, NAN], [NAN, 0.0]], [[-INF, NAN], [NAN, NAN]], [[-INF, -INF], [-INF, 0.0]]),
+    1.0: ([[0.0, 1.0], [0.0, 0.0]], [[0.0, 1.0], [NAN, NAN]], [[0.0, -INF], [-INF, 0.0]]),
+}
+
+
+def same_floats(these: list[list[float]], those: list[list[float]]) -> bool:
+    """Whether two matrices hold the same floats, nan matching nan."""
+    return all(a == b or (math.isnan(a) and math.isnan(b))
+               for row, other in zip(these, those, strict=True)
+               for a, b in zip(row, other, strict=True))
+
+
+@pytest.mark.parametrize("y", sorted(POWER_AT_BASE_ZERO))
+def test_the_hessian_of_a_power_at_base_zero_for_an_exponent_up_to_1_is_pinned(y: float) -> None:
+    engine, _, _ = POWER_AT_BASE_ZERO[y]
+    x, exponent = Value(0.0), Value(y)
+    found = hessian(x**exponent, [x, exponent])
+    assert same_floats(found, engine), found
+
+
+@pytest.mark.parametrize("y", sorted(POWER_AT_BASE_ZERO))
+def test_the_limits_pinned_for_a_power_at_base_zero_are_the_limits(y: float) -> None:
+    def second_derivatives(x: float) -> list[list[float]]:
+        mixed = x ** (y - 1.0) * (1.0 + y * math.log(x))
+        return [[y * (y - 1.0) * x ** (y - 2.0), mixed], [mixed, x**y * math.log(x) ** 2]]
+
+    _, _, limit = POWER_AT_BASE_ZERO[y]
+    near, nearer = second_derivatives(1e-10), second_derivatives(1e-40)
+    for i, j in itertools.product(range(2), range(2)):
+        if limit[i][j] == 0.0:  # it shrinks to 0 (or is 0)
+            assert abs(nearer[i][j]) <= 0.5 * abs(near[i][j]), (i, j, near, nearer)
+        else:  # it grows without bound, with the limit's sign
+            assert math.copysign(1.0, nearer[i][j]) == math.copysign(1.0, limit[i][j])
+            assert abs(nearer[i][j]) > 2.0 * abs(near[i][j]) > 0.0, (i, j, near, nearer)
 
 
 def test_the_hessian_of_a_power_at_exponent_zero_is_symmetric() -> None:

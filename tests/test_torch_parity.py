@@ -18,6 +18,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from test_compiler import EDGE_FLOATS
+from test_functional import POWER_AT_BASE_ZERO, same_floats
 from test_value import EDGE_CASES, EDGE_IDS
 
 from autograd import OPS, Value, define_op, grad, sigmoid
@@ -171,6 +172,13 @@ def test_edge_case_matches_torch(name: str, fn: Callable[[Any], Any], x: float,
         assert mine.hessian == truth
         theirs.hessian = truth
     assert_agree(mine, theirs, name)
+
+
+@pytest.mark.parametrize("y", sorted(POWER_AT_BASE_ZERO))
+def test_torchs_hessian_of_a_power_at_base_zero_is_as_pinned(y: float) -> None:
+    _, pinned, _ = POWER_AT_BASE_ZERO[y]
+    theirs = torch_derivatives(lambda x, exponent: x**exponent, [0.0, y]).hessian
+    assert same_floats(theirs, pinned), theirs
 
 
 @pytest.mark.parametrize("a", EDGE_FLOATS)
