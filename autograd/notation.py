@@ -194,7 +194,9 @@ def number_name(notation: Notation, x: float, decimals: int) -> Name:
 
 
 def formula(notation: Notation, op: Op, operands: list[Name]) -> Name:
-    """op applied to its operands' names: x + y, σ(a), −b."""
+    """op applied to its operands' names: x + y, σ(a), −b, atan2(y, x)."""
     if len(operands) == 2:
+        if op.display.isidentifier():  # a function of two, not an operator
+            return notation.unary(op.display, Name(f"{operands[0].text}, {operands[1].text}"))
         return notation.infix(op.display, operands[0], operands[1])
     return notation.unary(op.display, operands[0])

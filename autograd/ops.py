@@ -79,6 +79,79 @@ def _cos(x: float) -> float:
     return math.cos(x) if math.isfinite(x) else NAN
 
 
+def _tan(x: float) -> float:
+    return math.tan(x) if math.isfinite(x) else NAN
+
+
+def _asin(x: float) -> float:
+    return math.asin(x) if -1.0 <= x <= 1.0 else NAN
+
+
+def _acos(x: float) -> float:
+    return math.acos(x) if -1.0 <= x <= 1.0 else NAN
+
+
+def _sinh(x: float) -> float:
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        return math.copysign(INF, x)
+
+
+def _cosh(x: float) -> float:
+    try:
+        return math.cosh(x)
+    except OverflowError:
+        return INF
+
+
+def _expm1(x: float) -> float:
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return INF
+
+
+def _log2(x: float) -> float:
+    return math.log2(x) if x > 0.0 else -INF if x == 0.0 else NAN
+
+
+def _log10(x: float) -> float:
+    return math.log10(x) if x > 0.0 else -INF if x == 0.0 else NAN
+
+
+def _log1p(x: float) -> float:
+    return math.log1p(x) if x > -1.0 else -INF if x == -1.0 else NAN
+
+
+def _maximum(a: float, b: float) -> float:
+    # nan if either is, else the larger; a at a tie (so maximum(-0.0, 0.0) is -0.0), as PyTorch
+    return NAN if a != a or b != b else a if a >= b else b
+
+
+def _minimum(a: float, b: float) -> float:
+    return NAN if a != a or b != b else a if a <= b else b
+
+
+def _max_share(a: float, b: float) -> float:
+    return 1.0 if a > b else 0.5 if a == b else 0.0 if a < b else 1.0  # unordered: nan
+
+
+def _clamp(x: float, min: float, max: float) -> float:
+    # max(x, min) then min(., max), as PyTorch: nan stays nan, and min > max gives max
+    raised = min if x < min else x
+    return max if raised > max else raised
+
+
+def _within(x: float, low: float, high: float) -> float:
+    return 1.0 if low <= x <= high else 0.0
+
+
+def _softplus(x: float) -> float:
+    # PyTorch's beta = 1, threshold = 20: x itself above 20
+    return x if x > 20.0 else math.log1p(_exp(x))
+
+
 def _sigmoid(x: float) -> float:
     try:
         return 1.0 / (1.0 + math.exp(-x))  # rounds as PyTorch's does, to the last bit
@@ -135,43 +208,6 @@ def _type_error(name: str, x: object) -> TypeError:
     return TypeError(f"{name}() expects a float or a Value, got {type(x).__name__}")
 
 
-class Function:
-    """A function of one scalar: safe float math on numbers, the same-named method otherwise."""
-
-    def __init__(self, name: str, on_float: Callable[[float], float], doc: str) -> None:
-        self.__name__ = name
-        self.__doc__ = doc
-        self._on_float = on_float
-
-    @overload
-    def __call__(self, x: float) -> float: ...
-    @overload
-    def __call__(self, x: S) -> S: ...
-    def __call__(self, x: Any) -> Any:
-        if type(x) is float:  # backward's path, first
-            return self._on_float(x)
-        if isinstance(x, Number):
-            return self._on_float(to_float(x))
-        method = getattr(x, self.__name__, None)
-        if method is None:
-            raise _type_error(self.__name__, x)
-        return method()
-
-    def __repr__(self) -> str:
-        return f"<autograd function {self.__name__}>"
-
-
-exp = Function("exp", _exp, "e to the power x.")
-log = Function("log", _log, "Natural logarithm: -inf at 0, nan below.")
-sqrt = Function("sqrt", _sqrt, "Square root: nan below 0.")
-sin = Function("sin", _sin, "Sine.")
-cos = Function("cos", _cos, "Cosine.")
-tanh = Function("tanh", math.tanh, "Hyperbolic tangent.")
-sigmoid = Function("sigmoid", _sigmoid, "Logistic sigmoid 1 / (1 + e^-x), stable for any x.")
-relu = Function("relu", _relu, "max(x, 0).")
-sign = Function("sign", _sign, "-1, 0 or 1 by the sign of x (nan stays nan).")
-
-
 def _both_numbers(a: object, b: object) -> bool:
     return isinstance(a, Number) and isinstance(b, Number)
 
@@ -194,9 +230,7 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
     """x where x > 0, else slope * x."""
     if isinstance(x, Number):
         return _leaky_relu(to_float(x), slope)
-    if not hasattr(x, "leaky_relu"):
-        raise _type_error("leaky_relu", x)
-    return x.leaky_relu(slope)
+    return _node_builder("leaky_relu", x)(LEAKY_RELU.bind(slope=slope), x)
 
 
 def keep(x: Any, condition: Any) -> Any:
@@ -212,9 +246,22 @@ def step(x: Any, low: float = 0.0, high: float = 1.0) -> Any:
         return _step(x, low, high)
     if isinstance(x, Number):
         return _step(to_float(x), low, high)
-    if not hasattr(x, "step"):
-        raise _type_error("step", x)
-    return x.step(low, high)
+    return _node_builder("step", x)(STEP.bind(low=low, high=high), x)
+
+
+def max_share(a: Any, b: Any) -> Any:
+    """The share of maximum(a, b)'s gradient that goes to a: 1 where a > b, 1/2 where a == b,
+    0 where a < b, and 1 where either is nan (PyTorch's sub-gradient; piecewise constant)."""
+    if _both_numbers(a, b):
+        return _max_share(to_float(a), to_float(b))
+    return MAX_SHARE(a, b)
+
+
+def within(x: Any, low: float, high: float) -> Any:
+    """1 where low <= x <= high, else 0 (nan: 0): where clamp passes its gradient on."""
+    if isinstance(x, Number):
+        return _within(to_float(x), low, high)
+    return WITHIN.bind(low=low, high=high)(x)
 
 
 # --- the table ---
@@ -304,12 +351,19 @@ def register_node_type(cls: type, build: Callable[..., Any]) -> None:
     _node_builders[cls] = build
 
 
-def _node_builder(name: str, x: object) -> Callable[..., Any]:
+def _registered_builder(x: object) -> Callable[..., Any] | None:
     for cls in type(x).__mro__:
         build = _node_builders.get(cls)
         if build is not None:
             return build
-    raise _type_error(name, x)
+    return None
+
+
+def _node_builder(name: str, x: object) -> Callable[..., Any]:
+    build = _registered_builder(x)
+    if build is None:
+        raise _type_error(name, x)
+    return build
 
 
 _bound: dict[tuple[str, tuple[tuple[str, float], ...]], Op] = {}
@@ -431,3 +485,185 @@ SIGN = register(Op("sign", "sign", 1, _sign, lambda a, out: (0.0,), (KINK_AT_ZER
 STEP = register(Op("step", "step", 1, _step, lambda a, out, low, high: (0.0,), (KINK_AT_ZERO,),
                    params=(("high", 1.0), ("low", 0.0)),
                    param_domains=(("high", Domain(-5.0, 5.0)), ("low", Domain(-5.0, 5.0)))))
+
+
+
+# --- trigonometric and hyperbolic (derivatives as PyTorch's backward writes them) ---
+
+ATAN = register(Op(name="atan", symbol="atan", arity=1, forward=math.atan,
+                   derivatives=lambda a, out: (div(1.0, 1.0 + a * a),),
+                   domains=(ANYWHERE,)))
+ASIN = register(Op(name="asin", symbol="asin", arity=1, forward=_asin,
+                   derivatives=lambda a, out: (div(1.0, sqrt(1.0 - a * a)),),
+                   domains=(Domain(-1.0, 1.0, avoid=(-1.0, 1.0)),)))
+ACOS = register(Op(name="acos", symbol="acos", arity=1, forward=_acos,
+                   derivatives=lambda a, out: (-div(1.0, sqrt(1.0 - a * a)),),
+                   domains=(Domain(-1.0, 1.0, avoid=(-1.0, 1.0)),)))
+
+
+def _atan2_derivatives(y: Any, x: Any, out: Any) -> tuple[Any, Any]:
+    # d atan2(y, x) = (x dy - y dx) / (x² + y²); PyTorch takes 1 / (x² + y²) as 0 where the
+    # sum is 0 (at the origin, or where it underflows), so both derivatives are 0 there
+    squares = y * y + x * x
+    reciprocal = keep(div(1.0, squares), squares)
+    return x * reciprocal, -y * reciprocal
+
+
+ATAN2 = register(Op(name="atan2", symbol="atan2", arity=2, forward=math.atan2,
+                    derivatives=_atan2_derivatives,
+                    domains=(Domain(avoid=(0.0,)), Domain(avoid=(0.0,)))))
+TAN = register(Op(name="tan", symbol="tan", arity=1, forward=_tan,
+                  derivatives=lambda a, out: (1.0 + out * out,),
+                  domains=(Domain(-1.5, 1.5),)))
+SINH = register(Op(name="sinh", symbol="sinh", arity=1, forward=_sinh,
+                   derivatives=lambda a, out: (cosh(a),),
+                   domains=(Domain(-700.0, 700.0),)))
+COSH = register(Op(name="cosh", symbol="cosh", arity=1, forward=_cosh,
+                   derivatives=lambda a, out: (sinh(a),),
+                   domains=(Domain(-700.0, 700.0),)))
+
+# --- logarithms and exponentials near their edges ---
+
+LOG1P = register(Op(name="log1p", symbol="log1p", arity=1, forward=_log1p,
+                    derivatives=lambda a, out: (div(1.0, a + 1.0),),
+                    domains=(Domain(-1.0, 1e3, avoid=(-1.0,)),)))
+EXPM1 = register(Op(name="expm1", symbol="expm1", arity=1, forward=_expm1,
+                    derivatives=lambda a, out: (out + 1.0,),
+                    domains=(Domain(-700.0, 700.0),)))
+LOG2 = register(Op(name="log2", symbol="log₂", arity=1, forward=_log2,
+                   derivatives=lambda a, out: (div(1.0, a * 0.6931471805599453),),  # ln 2
+                   domains=(POSITIVE,)))
+LOG10 = register(Op(name="log10", symbol="log₁₀", arity=1, forward=_log10,
+                    derivatives=lambda a, out: (div(1.0, a * 2.302585092994046),),  # ln 10
+                    domains=(POSITIVE,)))
+# d hypot(a, b) = (a da + b db) / hypot(a, b): nan at the origin, as PyTorch
+HYPOT = register(Op(name="hypot", symbol="hypot", arity=2, forward=math.hypot,
+                    derivatives=lambda a, b, out: (div(a, out), div(b, out)),
+                    domains=(Domain(avoid=(0.0,)), Domain(avoid=(0.0,)))))
+
+
+def _dsoftplus(x: float) -> float:
+    z = _exp(x)
+    return 1.0 if x > 20.0 else z / (z + 1.0)  # PyTorch's softplus_backward, to the last bit
+
+
+# NOTE: log(1 + e^x) with PyTorch's beta = 1 and threshold = 20: x itself where x > 20. Its
+# derivative has an op of its own, as tanh's does, whose derivative is PyTorch's double
+# backward: σ'(x) where x < 20, else 0 (so 0 at x = 20 exactly, where the first is σ(20)).
+DSOFTPLUS = register(Op(name="dsoftplus", symbol="softplus′", arity=1, forward=_dsoftplus,
+                        derivatives=lambda a, out: (dsigmoid(sigmoid(a)) * step(20.0 - a),),
+                        domains=(Domain(avoid=(20.0,)),)))
+SOFTPLUS = register(Op(name="softplus", symbol="softplus", arity=1, forward=_softplus,
+                       derivatives=lambda a, out: (DSOFTPLUS(a),),
+                       domains=(Domain(avoid=(20.0,)),)))
+
+# --- piecewise: PyTorch's sub-gradients at the kinks ---
+
+_NEAR_0 = Domain(-0.005, 0.005)  # with KINK_AT_ZERO for a: b on either side, never a tie
+# NOTE: where a == b, maximum and minimum send half the gradient to each input, as PyTorch.
+MAXIMUM = register(Op(name="maximum", symbol="max", arity=2, forward=_maximum,
+                      derivatives=lambda a, b, out: (max_share(a, b), max_share(b, a)),
+                      domains=(KINK_AT_ZERO, _NEAR_0)))
+MINIMUM = register(Op(name="minimum", symbol="min", arity=2, forward=_minimum,
+                      derivatives=lambda a, b, out: (max_share(b, a), max_share(a, b)),
+                      domains=(KINK_AT_ZERO, _NEAR_0)))
+MAX_SHARE = register(Op(name="max_share", symbol="share", arity=2, forward=_max_share,
+                        derivatives=lambda a, b, out: (0.0, 0.0),
+                        domains=(KINK_AT_ZERO, _NEAR_0)))
+# Bounds are tested near ±2 and inputs kept away from there, so no test straddles a kink.
+_NEAR_2, _NEAR_MINUS_2 = Domain(1.995, 2.005), Domain(-2.005, -1.995)
+_AWAY_FROM_BOUNDS = Domain(-5.0, 5.0, avoid=(-2.0, 2.0))
+# NOTE: clamp passes the gradient on where min <= x <= max, bounds included, as PyTorch.
+CLAMP = register(Op(name="clamp", symbol="clamp[{min:g}, {max:g}]", arity=1, forward=_clamp,
+                    derivatives=lambda a, out, min, max: (within(a, min, max),),
+                    domains=(_AWAY_FROM_BOUNDS,), params=(("max", 1.0), ("min", -1.0)),
+                    param_domains=(("max", _NEAR_2), ("min", _NEAR_MINUS_2))))
+WITHIN = register(Op(name="within", symbol="within[{low:g}, {high:g}]", arity=1,
+                     forward=_within, derivatives=lambda a, out, low, high: (0.0,),
+                     domains=(_AWAY_FROM_BOUNDS,), params=(("high", 1.0), ("low", -1.0)),
+                     param_domains=(("high", _NEAR_2), ("low", _NEAR_MINUS_2))))
+
+
+# --- polymorphic functions of the table's ops: float math on numbers, a node on Values ---
+
+
+class Function:
+    """A function of one scalar: its op's float forward on numbers, the op's node otherwise."""
+
+    def __init__(self, op: Op, doc: str) -> None:
+        self.__name__ = op.name
+        self.__doc__ = doc
+        self._op = op
+        self._on_float = op.evaluate
+
+    @overload
+    def __call__(self, x: float) -> float: ...
+    @overload
+    def __call__(self, x: S) -> S: ...
+    def __call__(self, x: Any) -> Any:
+        if type(x) is float:  # backward's path, first
+            return self._on_float(x)
+        if isinstance(x, Number):
+            return self._on_float(to_float(x))
+        build = _registered_builder(x)
+        if build is not None:
+            return build(self._op, x)
+        method = getattr(x, self.__name__, None)  # another library's scalar: torch.Tensor.exp
+        if method is None:
+            raise _type_error(self.__name__, x)
+        return method()
+
+    def __repr__(self) -> str:
+        return f"<autograd function {self.__name__}>"
+
+
+class Function2(Function):
+    """A function of two scalars: float math on two numbers, a node if either is not one."""
+
+    @overload  # type: ignore[override]
+    def __call__(self, a: float, b: float) -> float: ...
+    @overload
+    def __call__(self, a: S, b: Any) -> S: ...
+    @overload
+    def __call__(self, a: Any, b: S) -> S: ...
+    def __call__(self, a: Any, b: Any) -> Any:
+        return self._op(a, b)
+
+
+exp: Function = Function(EXP, "e to the power x.")
+log: Function = Function(LOG, "Natural logarithm: -inf at 0, nan below.")
+sqrt: Function = Function(SQRT, "Square root: nan below 0.")
+sin: Function = Function(SIN, "Sine.")
+cos: Function = Function(COS, "Cosine.")
+tan: Function = Function(TAN, "Tangent.")
+atan: Function = Function(ATAN, "Arctangent, in (-π/2, π/2).")
+asin: Function = Function(ASIN, "Arcsine, in [-π/2, π/2]: nan outside [-1, 1].")
+acos: Function = Function(ACOS, "Arccosine, in [0, π]: nan outside [-1, 1].")
+sinh: Function = Function(SINH, "Hyperbolic sine.")
+cosh: Function = Function(COSH, "Hyperbolic cosine.")
+tanh: Function = Function(TANH, "Hyperbolic tangent.")
+log1p: Function = Function(LOG1P, "log(1 + x), exact near 0: -inf at -1, nan below.")
+expm1: Function = Function(EXPM1, "e^x - 1, exact near 0.")
+log2: Function = Function(LOG2, "Base-2 logarithm: -inf at 0, nan below.")
+log10: Function = Function(LOG10, "Base-10 logarithm: -inf at 0, nan below.")
+sigmoid: Function = Function(SIGMOID, "Logistic sigmoid 1 / (1 + e^-x), stable for any x.")
+softplus: Function = Function(SOFTPLUS, "log(1 + e^x); x itself above 20, as PyTorch's.")
+relu: Function = Function(RELU, "max(x, 0).")
+sign: Function = Function(SIGN, "-1, 0 or 1 by the sign of x (nan stays nan).")
+atan2: Function2 = Function2(ATAN2, "The angle of the point (x, y): atan2(y, x), in [-π, π].")
+hypot: Function2 = Function2(HYPOT, "sqrt(a² + b²), without overflow or underflow on the way.")
+maximum: Function2 = Function2(MAXIMUM, "The larger of a and b, nan if either is; a tie "
+                                        "splits the gradient in halves.")
+minimum: Function2 = Function2(MINIMUM, "The smaller of a and b, nan if either is; a tie "
+                                        "splits the gradient in halves.")
+
+
+def clamp(x: Any, min: float | None = None, max: float | None = None) -> Any:
+    """x limited to [min, max] (None: no limit), as torch.clamp: nan stays nan, and min > max
+    gives max; the gradient passes where min <= x <= max."""
+    if min is None and max is None:
+        raise TypeError("clamp() needs min or max (or both)")
+    op = CLAMP.bind(min=-INF if min is None else min, max=INF if max is None else max)
+    if isinstance(x, Number):
+        return op.evaluate(to_float(x))
+    return _node_builder("clamp", x)(op, x)

@@ -1,10 +1,11 @@
 """Symbols: operands that turn the op table's forwards and derivative rules into Python source.
 
 A `Symbol` stands for a float in generated code. Arithmetic on symbols writes the expression
-(`v3 * g7`) instead of computing it, and the methods the polymorphic functions of `ops` dispatch
-to (`exp`, `step`, ...) write a call of the op's own float forward, bound to a name in a
-`Namespace` that becomes the generated code's globals. So a rule like `tanh: (1 - out)(1 + out)`,
-given symbols, returns the source that computes it, and no op's math is written a second time.
+(`v3 * g7`) instead of computing it, and an op applied to symbols (the polymorphic functions of
+`ops` reach it through the registry: `exp`, `step`, ...) writes a call of the op's own float
+forward, bound to a name in a `Namespace` that becomes the generated code's globals. So a
+rule like `tanh: (1 - out)(1 + out)`, given symbols, returns the source that computes it, and
+no op's math is written a second time.
 """
 
 from __future__ import annotations
@@ -15,23 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .ops import (
-    COS,
-    DIV,
-    EXP,
-    LEAKY_RELU,
-    LOG,
-    POW_XY,
-    RELU,
-    SIGMOID,
-    SIGN,
-    SIN,
-    SQRT,
-    STEP,
-    TANH,
-    Op,
-    register_node_type,
-)
+from .ops import DIV, POW_XY, Op, register_node_type
 
 # How tightly an expression binds: an operand that binds less tightly than its operator needs
 # parentheses (on the right also when equal, since float + and * are not associative).
@@ -202,52 +187,6 @@ class Symbol:
 
     def __rpow__(self, other: Operand) -> Symbol:
         return self.names.call(POW_XY.forward, POW_XY.name, (other, self))
-
-    # --- the methods the polymorphic functions of ops call: apply the op of that name ---
-
-    def exp(self) -> Symbol | float:
-        """e to the power self."""
-        return self.names.apply(EXP, self)
-
-    def log(self) -> Symbol | float:
-        """Natural logarithm."""
-        return self.names.apply(LOG, self)
-
-    def sqrt(self) -> Symbol | float:
-        """Square root."""
-        return self.names.apply(SQRT, self)
-
-    def sin(self) -> Symbol | float:
-        """Sine."""
-        return self.names.apply(SIN, self)
-
-    def cos(self) -> Symbol | float:
-        """Cosine."""
-        return self.names.apply(COS, self)
-
-    def tanh(self) -> Symbol | float:
-        """Hyperbolic tangent."""
-        return self.names.apply(TANH, self)
-
-    def sigmoid(self) -> Symbol | float:
-        """Logistic sigmoid."""
-        return self.names.apply(SIGMOID, self)
-
-    def relu(self) -> Symbol | float:
-        """max(self, 0)."""
-        return self.names.apply(RELU, self)
-
-    def sign(self) -> Symbol | float:
-        """-1, 0 or 1 by the sign of self."""
-        return self.names.apply(SIGN, self)
-
-    def leaky_relu(self, slope: float = 0.01) -> Symbol | float:
-        """self where positive, else slope * self."""
-        return self.names.apply(LEAKY_RELU.bind(slope=slope), self)
-
-    def step(self, low: float = 0.0, high: float = 1.0) -> Symbol | float:
-        """high where self > 0, else low."""
-        return self.names.apply(STEP.bind(low=low, high=high), self)
 
     # --- a symbol has no value yet: code that branches on it cannot be written out ---
 

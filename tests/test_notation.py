@@ -49,6 +49,14 @@ def test_names_take_parentheses_only_where_precedence_needs_them() -> None:
     assert names(a * -2.0)[-1] == "a × (-2)"
 
 
+def test_a_function_of_two_is_written_as_a_call() -> None:
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    assert names(autograd.atan2(a, b + a))[-1] == "atan2(a, b + a)"
+    assert names(autograd.maximum(a, b) * 2.0)[-1] == "max(a, b) × 2"
+    assert names(autograd.hypot(a, b), LatexNotation())[-1] == (
+        r"\operatorname{hypot}(\text{a}, \text{b})")
+
+
 def test_a_long_formula_is_named_by_its_place() -> None:
     x = Value(1.0, label="a_rather_long_input_name")
     y = (x * x + x).tanh()

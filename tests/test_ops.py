@@ -166,3 +166,74 @@ def test_bind_refuses_a_param_name_that_is_not_exactly_a_str() -> None:
     # numbers are made floats: a float subclass or a bool is then only its value
     for bound in (OPS["leaky_relu"].bind(slope=Half(0.5)), OPS["step"].bind(low=True, high=2)):
         assert all(type(value) is float for _, value in bound.params)
+
+
+UNARY_FUNCTIONS = ["acos", "asin", "atan", "cos", "cosh", "exp", "expm1", "log", "log10", "log1p",
+                   "log2", "relu", "sigmoid", "sign", "sin", "sinh", "softplus", "sqrt", "tan",
+                   "tanh"]
+BINARY_FUNCTIONS = ["atan2", "hypot", "maximum", "minimum"]
+
+
+@pytest.mark.parametrize("name", UNARY_FUNCTIONS)
+def test_a_function_is_its_ops_forward_on_numbers_and_its_node_on_values(name: str) -> None:
+    function, op = getattr(autograd, name), OPS[name]
+    assert function(0.5) == op.evaluate(0.5)
+    assert function(1) == op.evaluate(1.0)
+    x = Value(0.5)
+    node = function(x)
+    assert (node.op, node.parents, node.data) == (name, (x,), op.evaluate(0.5))
+    assert function.__doc__
+    with pytest.raises(TypeError, match=rf"{name}\(\) expects a float or a Value, got str"):
+        function("0.5")
+
+
+@pytest.mark.parametrize("name", BINARY_FUNCTIONS)
+def test_a_function_of_two_takes_numbers_and_values_on_either_side(name: str) -> None:
+    function, op = getattr(autograd, name), OPS[name]
+    assert function(3.0, 4) == op.evaluate(3.0, 4.0)
+    a, b = Value(3.0), Value(4.0)
+    for node, parents in [(function(a, b), (a, b)), (function(a, 4.0), (a,)),
+                          (function(3, b), (b,))]:
+        assert (node.op, node.data) == (name, op.evaluate(3.0, 4.0))
+        assert [p for p in node.parents if p.requires_grad] == list(parents)
+    with pytest.raises(TypeError, match=f"unsupported operand type for {name}: Value and str"):
+        function(a, "4")
+
+
+def test_maximum_and_minimum_split_a_tie_in_halves_as_pytorch() -> None:
+    a, b = Value(2.0), Value(2.0)
+    autograd.maximum(a, b).backward()
+    assert (a.grad, b.grad) == (0.5, 0.5)
+    top, low = Value(3.0), Value(1.0)
+    (autograd.maximum(top, low) + autograd.minimum(top, low) * 10.0).backward()
+    assert (top.grad, low.grad) == (1.0, 10.0)
+
+
+@pytest.mark.parametrize(("x", "value", "derivative"), [
+    (-3.0, -1.0, 0.0), (-1.0, -1.0, 1.0), (0.5, 0.5, 1.0), (2.0, 2.0, 1.0), (5.0, 2.0, 0.0),
+    (math.nan, math.nan, 0.0)])
+def test_clamp_passes_the_gradient_between_its_bounds_included(
+        x: float, value: float, derivative: float) -> None:
+    v = Value(x)
+    out = autograd.clamp(v, -1.0, 2.0)
+    out.backward()
+    assert out.data == value or (math.isnan(value) and math.isnan(out.data))
+    assert v.grad == derivative
+    assert out.op_info is not None and out.op_info.display == "clamp[-1, 2]"
+    assert autograd.clamp(x, -1.0, 2) == out.data or math.isnan(value)
+
+
+def test_clamp_takes_one_bound_or_both_and_min_above_max_gives_max() -> None:
+    assert autograd.clamp(-5.0, min=0.0) == 0.0 and autograd.clamp(5.0, max=1.0) == 1.0
+    assert autograd.clamp(Value(5.0), max=1.0).data == 1.0
+    assert autograd.clamp(0.5, 2.0, 1.0) == 1.0
+    with pytest.raises(TypeError, match=r"clamp\(\) needs min or max"):
+        autograd.clamp(1.0)
+    with pytest.raises(TypeError, match="clamp's min must be a number, got str"):
+        autograd.clamp(1.0, "0")  # type: ignore[arg-type]
+
+
+def test_softplus_is_x_itself_above_20_as_pytorch() -> None:
+    assert autograd.softplus(20.5) == 20.5
+    assert autograd.softplus(20.0) == math.log1p(math.exp(20.0))
+    assert autograd.softplus(-math.inf) == 0.0 and autograd.softplus(math.inf) == math.inf
