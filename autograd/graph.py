@@ -108,23 +108,29 @@ def backward(root: Value, grad: float) -> None:
     """Add grad * d(root)/d(node) to every node's `grad`, visiting children before parents.
 
     Kahn's walk of consumers_first, with the chain rule applied as each node is released: one
-    pass fewer than ordering first, and backward is the engine's hottest loop.
+    pass fewer than ordering first, and backward is the engine's hottest loop. In anomaly
+    mode every op's gradients are checked as they are made.
     """
-    if modes.open_contexts and modes.anomaly_enabled():
-        checked_backward(root, grad, anomaly.check_gradients)
-        return
-    _one_at_a_time(_backward, root, grad)
+    check = anomaly.check_gradients if modes.open_contexts and modes.anomaly_enabled() else None
+    _one_at_a_time(_sweep, root, grad, None, check)
 
 
-def _backward(root: Value, grad: float) -> None:
+def _sweep(root: Value, grad: float, targets: set[Value] | None,
+           check: Check | None) -> dict[Value, float]:
+    """backward's walk: each node's gradient is added to its `grad`, or, given targets, only
+    kept for those among them and returned; check, if given, sees every op."""
     _claim(root, object())
     root._g = grad
+    found: dict[Value, float] = {}
     ready = [root]
     while ready:
         node = ready.pop()
         g = node._g
         node._g = 0.0  # frees the float now, not with the graph: faster, as measured
-        node.grad += g
+        if targets is None:
+            node.grad += g
+        elif node in targets:
+            found[node] = g
         a = node._a
         if a is None:
             continue
@@ -132,9 +138,13 @@ def _backward(root: Value, grad: float) -> None:
         b = node._b
         if b is None:
             (da,) = op.local_derivatives(a.data, node.data)
+            if check is not None:
+                check(node, g, (g * da,))
             a._g += g * da
         else:
             da, db = op.local_derivatives(a.data, b.data, node.data)
+            if check is not None:
+                check(node, g, (g * da, g * db))
             a._g += g * da
             b._g += g * db
             b._n -= 1
@@ -143,6 +153,7 @@ def _backward(root: Value, grad: float) -> None:
         a._n -= 1
         if a._n == 0:
             ready.append(a)
+    return found
 
 
 def backward_steps(root: Value, grad: float = 1.0
@@ -169,14 +180,6 @@ def backward_steps(root: Value, grad: float = 1.0
             pending[b] = pending.get(b, 0.0) + g * local[1]
 
 
-def checked_backward(root: Value, grad: float, check: Check) -> None:
-    """backward(root, grad), with check(node, upstream gradient, contributions) on every op."""
-    for node, g, local in backward_steps(root, grad):
-        node.grad += g
-        if local:
-            check(node, g, tuple(g * d for d in local))
-
-
 def gradients(root: Value, grad: float, targets: Collection[Value],
               check: Check | None = None) -> dict[Value, float]:
     """grad * d(root)/d(target) for each target reached from root, touching no node's `grad`.
@@ -186,43 +189,7 @@ def gradients(root: Value, grad: float, targets: Collection[Value],
     backward's floats: a third less time than summing backward_steps' in a dict
     (benchmarks/grad_walk.py).
     """
-    return _one_at_a_time(_gradients, root, grad, set(targets), check)
-
-
-def _gradients(root: Value, grad: float, wanted: set[Value],
-               check: Check | None) -> dict[Value, float]:
-    _claim(root, object())
-    root._g = grad
-    found: dict[Value, float] = {}
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        g = node._g
-        if node in wanted:
-            found[node] = g
-        a = node._a
-        if a is None:
-            continue
-        op: Op = node._op  # type: ignore[assignment]  # a node with a parent has an op
-        b = node._b
-        if b is None:
-            (da,) = op.local_derivatives(a.data, node.data)
-            if check is not None:
-                check(node, g, (g * da,))
-            a._g += g * da
-        else:
-            da, db = op.local_derivatives(a.data, b.data, node.data)
-            if check is not None:
-                check(node, g, (g * da, g * db))
-            a._g += g * da
-            b._g += g * db
-            b._n -= 1
-            if b._n == 0:
-                ready.append(b)
-        a._n -= 1
-        if a._n == 0:
-            ready.append(a)
-    return found
+    return _one_at_a_time(_sweep, root, grad, set(targets), check)
 
 
 def gradient_graph(root: Value, targets: Collection[Value]) -> dict[Value, Value | float]:

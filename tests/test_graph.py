@@ -254,22 +254,25 @@ MODE_NAMES = ["no_grad", "enable_grad", "set_grad_enabled", "detect_anomaly", "s
               "numbers_refused"]
 
 
+def use_stopped(mode: Callable[[], AbstractContextManager[Any]], at: int | None) -> int:
+    """Make a node inside mode, interrupted at event `at`; the events counted."""
+    with events_in_autograd(at) as events:
+        try:
+            with mode():
+                Value(1.0) * 2.0
+        except Interrupted:
+            pass
+    return events[0]
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("mode", MODES, ids=MODE_NAMES)
 def test_a_mode_stopped_at_any_event_leaves_no_lock_held(
         mode: Callable[[], AbstractContextManager[Any]]) -> None:
-    def use(at: int | None, seen: list[int]) -> None:
-        with events_in_autograd(at) as events:
-            try:
-                with mode():
-                    Value(1.0) * 2.0
-            except Interrupted:
-                pass
-        seen.append(events[0])
-
     def in_a_thread(at: int | None) -> int:
         seen: list[int] = []
-        worker = threading.Thread(target=use, args=(at, seen))  # its modes go with it
+        # in a thread of its own, whose modes go with it
+        worker = threading.Thread(target=lambda: seen.append(use_stopped(mode, at)))
         worker.start()
         worker.join()
         return seen[0]
@@ -303,21 +306,12 @@ def every_mode_open() -> Iterator[None]:
 def test_a_mode_stopped_at_any_event_is_put_back_as_it_was(
         mode: Callable[[], AbstractContextManager[Any]],
         around: Callable[[], AbstractContextManager[Any]]) -> None:
-    def use(at: int | None) -> int:
-        with events_in_autograd(at) as events:
-            try:
-                with mode():
-                    Value(1.0) * 2.0
-            except Interrupted:
-                pass
-        return events[0]
-
     with around():
         before = mode_state()
-        events = use(None)
+        events = use_stopped(mode, None)
         assert events > 5
         for at in range(1, events + 1):
-            use(at)  # in this thread: what it leaves, it leaves here
+            use_stopped(mode, at)  # in this thread: what it leaves, it leaves here
             assert mode_state() == before, f"the modes are not as they were after event {at}"
     assert mode_state() == (0, 0, None, "")
     assert (Value(1.0) * 2.0).parents != () and (Value(1.0) * 2.0).scopes == ()
