@@ -92,13 +92,14 @@ def stepper(root: Value, path: str | os.PathLike[str] | None = None, precision: 
         steps = _forward_steps(told, precision) + steps
     name = visible(root.label) or "the output"
     passes = "Forward and backward pass" if forward else "Backward pass"
-    page = _fill(resources.files(__package__).joinpath("stepper.html").read_text("utf-8"), {
+    template = resources.files(__package__).joinpath("stepper.html").read_text("utf-8")
+    page = StepperPage(_fill(template, {
         "TITLE": html.escape(f"{passes} of {name}, step by step"),
         "SVG": svg,
         "STEPS": json.dumps(steps, ensure_ascii=True).replace("<", "\\u003c"),
         "DELAY": str(delay_ms),
-    })
-    return StepperPage(page) if path is None else StepperPage(page).save(path)
+    }))
+    return page if path is None else page.save(path)
 
 
 def _page_path(path: str | os.PathLike[str]) -> Path:
