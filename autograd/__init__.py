@@ -19,6 +19,7 @@ from .explain import Explained, explain
 from .files import write_atomically
 from .functional import grad, hessian, hvp
 from .graph import topological_order
+from .kernels import BatchStep
 from .modes import (
     detect_anomaly,
     enable_grad,
@@ -69,6 +70,7 @@ from .value import Value, enumerate_requiring_grad
 
 __all__ = [
     "OPS",
+    "BatchStep",
     "CompiledStep",
     "Domain",
     "Drawing",

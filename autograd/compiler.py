@@ -21,12 +21,16 @@ import builtins
 import numbers
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, overload
 
 from ._checks import check_root
 from .graph import topological_order
 from .symbolic import SUM, Namespace, Operand, Symbol, code_of
 from .value import Value
+
+if TYPE_CHECKING:
+    from .kernels import BatchStep
 
 FUNCTION = "forward_backward"
 
@@ -79,17 +83,38 @@ def _as_float(x: object, i: int) -> float:
     raise TypeError(f"values[{i}] must be a real number, got {type(x).__name__}{hint}")
 
 
-def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = ()) -> CompiledStep:
-    """Compile root's graph to Python giving root's value and its gradient for each input."""
+@overload
+def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = (), *,
+            batch_inputs: None = None, backend: str = "python") -> CompiledStep: ...
+@overload
+def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = (), *,
+            batch_inputs: Sequence[Value], backend: str = "python") -> BatchStep: ...
+def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = (), *,
+            batch_inputs: Sequence[Value] | None = None, backend: str = "python",
+            ) -> CompiledStep | BatchStep:
+    """Compile root's graph to Python giving root's value and its gradient for each input.
+
+    With batch_inputs, root is one sample's loss: the result is a per-sample kernel
+    (`autograd.kernels.BatchStep`) that runs it over rows of those leaves' numbers and sums the
+    gradients; backend "native" compiles it to machine code (needs chainrule[native]).
+    """
     check_root(root, "compile()")
     inputs = _checked_inputs(inputs)
     aux = _checked_aux(aux)
+    batch = None if batch_inputs is None else _checked_inputs(batch_inputs, "batch_inputs")
+    if batch is None and backend != "python":
+        raise ValueError(f"backend={backend!r} compiles per-sample kernels: give batch_inputs "
+                         "(the leaves that take each row's numbers)")
     order = topological_order(root)
     position = {id(node): k for k, node in enumerate(order)}
-    for name, nodes in (("inputs", inputs), ("aux", aux)):
+    for name, nodes in (("inputs", inputs), ("aux", aux), ("batch_inputs", batch or ())):
         for i, node in enumerate(nodes):
             if id(node) not in position:
                 raise ValueError(f"{name}[{i}] ({node!r}) is not in the graph of root")
+    if batch is not None:
+        from .kernels import compile_kernel  # which imports this module's straight_line
+
+        return compile_kernel(root, order, position, inputs, batch, aux, backend)
     source, names = _generate(order, position, inputs, aux)
     code = builtins.compile(source, "<compiled step>", "exec")
     exec(code, names.globals)  # our own generated source, with no builtins and bound names only
@@ -98,19 +123,19 @@ def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = ()) -> 
     return CompiledStep(function, source, inputs, len(order), len(aux))
 
 
-def _checked_inputs(inputs: object) -> tuple[Value, ...]:
+def _checked_inputs(inputs: object, what: str = "inputs") -> tuple[Value, ...]:
     if isinstance(inputs, Value | str) or not isinstance(inputs, Sequence):
-        raise TypeError(f"compile() expects inputs as a list or tuple of Values, got "
+        raise TypeError(f"compile() expects {what} as a list or tuple of Values, got "
                         f"{type(inputs).__name__}")
     seen: set[int] = set()
     for i, leaf in enumerate(inputs):
         if not isinstance(leaf, Value):
-            raise TypeError(f"inputs[{i}] must be a Value, got {type(leaf).__name__}")
+            raise TypeError(f"{what}[{i}] must be a Value, got {type(leaf).__name__}")
         if leaf.op is not None:
-            raise ValueError(f"inputs[{i}] was made by {leaf.op!r}: inputs must be leaves "
+            raise ValueError(f"{what}[{i}] was made by {leaf.op!r}: {what} must be leaves "
                              "(Values made directly, not by an op)")
         if id(leaf) in seen:
-            raise ValueError(f"inputs[{i}] is listed twice")
+            raise ValueError(f"{what}[{i}] is listed twice")
         seen.add(id(leaf))
     return tuple(inputs)
 
@@ -125,21 +150,37 @@ def _checked_aux(aux: object) -> tuple[Value, ...]:
     return tuple(aux)
 
 
-def _generate(order: list[Value], position: dict[int, int], inputs: tuple[Value, ...],
-              aux: tuple[Value, ...] = ()) -> tuple[str, Namespace]:
-    """The source of the function, and the namespace it runs in."""
-    names = Namespace(reserved=(FUNCTION, "values"))
-    is_input = {id(leaf) for leaf in inputs}
+@dataclass
+class StraightLine:
+    """A graph written as straight-line code: each node's value and gradient, and the lines.
+
+    values[k] and grads[k] are node k's (a symbol or a number; a gradient is None where the root
+    does not depend on the node through a differentiated leaf).
+    """
+
+    forward: list[str]
+    backward: list[str]
+    values: list[Operand]
+    grads: list[Operand]
+    names: Namespace
+
+
+def straight_line(order: list[Value], position: dict[int, int], leaves: Sequence[Value],
+                  wrt: Sequence[Value], names: Namespace) -> StraightLine:
+    """The lines computing each node from the leaves (symbols v<k>), then each gradient g<k>
+    of a node that depends on a leaf of wrt; other leaves are constants written into the code."""
+    symbolic = {id(leaf) for leaf in leaves}
+    differentiated = {id(leaf) for leaf in wrt}
     values: list[Operand] = []  # each node's value: a symbol, or a number if it is constant
-    # whether each node depends on an input: those need a gradient, even where their value is
-    # a number (keep(x, 0) is 0, but its gradient can still be 0 * inf, as eager's is)
+    # whether each node depends on a leaf of wrt: those need a gradient, even where their value
+    # is a number (keep(x, 0) is 0, but its gradient can still be 0 * inf, as eager's is)
     varies: list[bool] = []
     forward: list[str] = []
     for k, node in enumerate(order):
         op = node.op_info
         if op is None:
-            values.append(names.symbol(f"v{k}") if id(node) in is_input else node.data)
-            varies.append(id(node) in is_input)
+            values.append(names.symbol(f"v{k}") if id(node) in symbolic else node.data)
+            varies.append(id(node) in differentiated)
             continue
         slots = [position[id(p)] for p in node.parents]
         result = names.apply(op, *(values[s] for s in slots))
@@ -149,25 +190,40 @@ def _generate(order: list[Value], position: dict[int, int], inputs: tuple[Value,
         values.append(result)
         varies.append(any(varies[s] for s in slots))
     backward, grads = _backward(order, position, values, varies, names)
+    return StraightLine(forward, backward, values, grads, names)
+
+
+def gradient_code(line: StraightLine, slot: int) -> str:
+    """The source of node slot's gradient: a sum from 0.0, as backward()'s are, so never -0.0."""
+    grad = line.grads[slot]
+    return code_of(0.0 + (0.0 if grad is None else grad))
+
+
+def _generate(order: list[Value], position: dict[int, int], inputs: tuple[Value, ...],
+              aux: tuple[Value, ...] = ()) -> tuple[str, Namespace]:
+    """The source of the function, and the namespace it runs in."""
+    line = straight_line(order, position, inputs, inputs,
+                         Namespace(reserved=(FUNCTION, "values")))
     unpack = [f"v{position[id(leaf)]}" for leaf in inputs]
-    gradients = [code_of(0.0 + grads[position[id(leaf)]]) for leaf in inputs]
-    returned = _tuple_lines(f"return {code_of(values[-1])}, (", gradients, "), (" if aux else ")")
+    gradients = [gradient_code(line, position[id(leaf)]) for leaf in inputs]
+    returned = tuple_lines(f"return {code_of(line.values[-1])}, (", gradients,
+                           "), (" if aux else ")")
     if aux:  # a third tuple: the aux nodes' values
-        outputs = [code_of(values[position[id(node)]]) for node in aux]
-        returned += _tuple_lines("", outputs, ")")[1:]
+        outputs = [code_of(line.values[position[id(node)]]) for node in aux]
+        returned += tuple_lines("", outputs, ")")[1:]
     lines = [
         f"def {FUNCTION}(values):",
         f'    """The value of a graph of {len(order)} nodes and its gradient for {len(inputs)} '
         'inputs."""',
-        *_tuple_lines("(", unpack, ") = values"),
+        *tuple_lines("(", unpack, ") = values"),
         "    # forward",
-        *("    " + line for line in forward),
+        *("    " + text for text in line.forward),
         "    # backward: g<k> is d(root)/d(v<k>)",
-        *("    " + line for line in backward),
+        *("    " + text for text in line.backward),
         "    # 0.0 + g: a gradient is a sum from 0.0, as backward()'s are, so never -0.0",
         *returned,
     ]
-    return "\n".join(lines) + "\n", names
+    return "\n".join(lines) + "\n", line.names
 
 
 def _backward(order: list[Value], position: dict[int, int], values: list[Operand],
@@ -229,8 +285,9 @@ def _comment(label: str) -> str:
     return f"  # {label}" if label else ""
 
 
-def _tuple_lines(opening: str, items: list[str], closing: str) -> list[str]:
+def tuple_lines(opening: str, items: list[str], closing: str, indent: str = "    "
+                ) -> list[str]:
     """A statement with a tuple display, its items wrapped inside the brackets."""
     body = textwrap.wrap(" ".join(item + "," for item in items), width=92,
                          break_long_words=False, break_on_hyphens=False)
-    return [f"    {opening}", *(f"        {line}" for line in body), f"    {closing}"]
+    return [f"{indent}{opening}", *(f"{indent}    {line}" for line in body), f"{indent}{closing}"]

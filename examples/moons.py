@@ -2,8 +2,8 @@
 
 200 noisy points, 150 to train on and 50 held out; mini-batches of 10, SGD with momentum.
 Draws the decision boundary (moons.png) and the loss and accuracy per epoch (moons_training.png).
-With --compile, each batch's loss graph is compiled once (nn.fit(compile=True)): the same
-numbers, some 4 times faster.
+With --compile, one sample's loss is compiled once to a per-sample kernel that every batch runs
+(nn.fit(compile=True)): the same numbers, several times faster.
 
     python examples/moons.py OUTPUT_DIR [--compile]
 """

@@ -1,18 +1,18 @@
-"""fit's batch loss compiled once per batch size, then run as straight-line Python.
+"""fit's loss compiled once as a per-sample kernel, then run over every batch, of any size.
 
-The graph of a whole batch's loss (the samples' losses summed in order and divided by the batch
-size, plus the L2 term, as fit computes it eagerly) is built once, with the model's parameters
-and fresh leaves for the batch's inputs and targets, and compiled by autograd.compile. Every
-batch of that size then runs the compiled step on the parameters' current values and its own
-data, and no Value is made.
+One sample's loss is traced once, with the model's parameters and fresh leaves for a row's
+inputs and target, and compiled by autograd.compile(..., batch_inputs=...): the kernel sums the
+samples' losses and gradients over a batch's rows in order, as fit does eagerly, and fit divides
+by the batch size. The L2 term, which depends on the weights alone, is compiled once on its own.
+No Value is made while training.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any
 
-from autograd import CompiledStep, Value, compile, numbers_refused, topological_order
+from autograd import BatchStep, CompiledStep, Value, compile, numbers_refused, topological_order
 
 from . import losses
 from .module import Module
@@ -22,27 +22,23 @@ Rows = Sequence[Sequence[float]]
 _HOLD_VALUES = "a compiled loss must compute with its Values, or every batch gets the first's"
 
 
-@dataclass(frozen=True)
-class _Step:
-    """A compiled batch loss, and which of its candidate inputs are in its graph."""
-
-    compiled: CompiledStep
-    used: list[int] | None  # indices into parameters + data values; None when all are used
-
-
 class CompiledLoss:
-    """The mean batch loss (plus L2) of a model, compiled once for each batch size it meets."""
+    """The mean batch loss (plus L2) of a model, as a per-sample kernel compiled once."""
 
     def __init__(self, model: Module, loss_fn: losses.Loss, params: list[Value],
-                 weights: list[Value], l2: float, n: int, outputs: int) -> None:
+                 weights: list[Value], l2: float, n: int, outputs: int, backend: str) -> None:
         self._model = model
         self._loss_fn = loss_fn
         self._params = params
-        self._weights = weights
-        self._l2 = l2
-        self._n = n  # the training set's size, which the L2 term divides by
         self._outputs = outputs
-        self._steps: dict[int, _Step] = {}
+        self._backend = backend
+        self._kernel: BatchStep | None = None
+        self._used_params: list[Value] = []  # those the loss reaches, in the kernel's order
+        self._columns: list[int] | None = None  # the row's numbers the loss reads; None: all
+        self._penalty: CompiledStep | None = None
+        self._weights = weights
+        if l2 and weights:
+            self._penalty = compile(losses.l2(weights, l2, n), weights)
 
     def check_data(self, X: Rows, y: Sequence[object]) -> None:
         """Refuse a bad row or target now, as training would: a graph sees only its trace's."""
@@ -57,56 +53,45 @@ class CompiledLoss:
 
     def backward(self, X: Rows, y: Sequence[object]) -> tuple[float, list[list[float]]]:
         """Set each parameter's grad to the batch loss's gradient; the loss, each row's outputs."""
-        step = self._steps.get(len(X)) or self._compile(X, y)
-        values = [p.data for p in self._params]
-        for row in X:
-            values += row
-        for t in y:
-            values += self._target_values(t)
-        if step.used is not None:
-            values = [values[i] for i in step.used]
-        loss, grads, outputs = step.compiled.with_aux(values)
-        if step.used is None:
-            for p, g in zip(self._params, grads, strict=False):  # the data's come after
-                p.grad = g
-        else:
-            self._set_used_grads(step.used, grads)
-        k = self._outputs
-        return loss, [list(outputs[i:i + k]) for i in range(0, len(outputs), k)]
-
-    def _set_used_grads(self, used: list[int], grads: tuple[float, ...]) -> None:
+        kernel = self._kernel or self._compile(X[0], y[0])
+        rows = [[*row, *self._target_values(t)] for row, t in zip(X, y, strict=True)]
+        if self._columns is not None:
+            rows = [[row[c] for c in self._columns] for row in rows]
+        values = [p.data for p in self._used_params]
+        total, grads, outputs = kernel.with_aux(values, rows)
+        m = len(X)
         for p in self._params:
             p.grad = 0.0  # a parameter the loss does not reach
-        for i, g in zip(used, grads, strict=True):
-            if i < len(self._params):
-                self._params[i].grad = g
+        for p, g in zip(self._used_params, _floats(grads), strict=True):
+            p.grad = g / m
+        loss = total / m
+        if self._penalty is not None:
+            penalty, penalty_grads = self._penalty([w.data for w in self._weights])
+            for w, g in zip(self._weights, penalty_grads, strict=True):
+                w.grad += g
+            loss += penalty
+        return loss, [_floats(row) for row in outputs]
 
-    def _compile(self, X: Rows, y: Sequence[object]) -> _Step:
-        """Trace the loss of a batch like this one (its own numbers pick any branch) and compile."""
-        rows = [[Value(float(v)) for v in row] for row in X]
-        targets = [[Value(v) for v in self._target_values(t)] for t in y]
-        predictions = [self._model.forward(row) for row in rows]
+    def _compile(self, row: Sequence[float], target: object) -> BatchStep:
+        """Trace one sample's loss (its own numbers pick any branch) and compile it."""
+        inputs = [Value(float(v)) for v in row]
+        target_leaves = [Value(v) for v in self._target_values(target)]
+        prediction = self._model.forward(inputs)
         try:
             with numbers_refused(_HOLD_VALUES):
-                sample_losses = [self._loss_fn(prediction, self._as_target(t, leaves))
-                                 for prediction, t, leaves in zip(predictions, y, targets,
-                                                                  strict=True)]
+                loss = self._loss_fn(prediction, self._as_target(target, target_leaves))
         except TypeError as error:
-            raise TypeError(f"with compile=True the loss gets its targets as Values (leaves of "
-                            f"the compiled graph), and it failed: {error}") from None
-        total = sum(sample_losses[1:], sample_losses[0])  # in order, as fit sums them
-        root = total / len(X)
-        if self._l2:
-            root = root + losses.l2(self._weights, self._l2, self._n)
-        outputs = [out for p in predictions for out in ([p] if isinstance(p, Value) else p)]
-        leaves = [*self._params, *(v for row in rows for v in row),
-                  *(v for leaves in targets for v in leaves)]
-        in_graph = {id(node) for node in topological_order(root)}
-        used = [i for i, leaf in enumerate(leaves) if id(leaf) in in_graph]
-        compiled = compile(root, [leaves[i] for i in used], aux=outputs)
-        step = _Step(compiled, None if len(used) == len(leaves) else used)
-        self._steps[len(X)] = step
-        return step
+            raise TypeError(f"with compile the loss gets its targets as Values (leaves of the "
+                            f"compiled graph), and it failed: {error}") from None
+        outputs = [prediction] if isinstance(prediction, Value) else list(prediction)
+        in_graph = {id(node) for node in topological_order(loss)}
+        self._used_params = [p for p in self._params if id(p) in in_graph]
+        leaves = [*inputs, *target_leaves]
+        columns = [c for c, leaf in enumerate(leaves) if id(leaf) in in_graph]
+        self._columns = None if len(columns) == len(leaves) else columns
+        self._kernel = compile(loss, self._used_params, aux=outputs,
+                               batch_inputs=[leaves[c] for c in columns], backend=self._backend)
+        return self._kernel
 
     def _target_values(self, target: object) -> list[float]:
         """A target as numbers: a class index of several outputs becomes its one-hot vector."""
@@ -120,3 +105,8 @@ class CompiledLoss:
         """The leaves in the target's own shape: a number's one leaf, else the list."""
         plain = self._outputs == 1 and not isinstance(target, Sequence)
         return leaves[0] if plain else leaves
+
+
+def _floats(values: Any) -> list[float]:
+    """A kernel's numbers (a tuple, or a numpy array from the native backend) as floats."""
+    return values.tolist() if hasattr(values, "tolist") else list(values)

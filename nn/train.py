@@ -32,7 +32,7 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
         optimizer: Optimizer, epochs: int = 1, batch_size: int | None = None,
         shuffle: bool = True, seed: Seed = None, l2: float = 0.0,
         validation: tuple[Rows, Sequence[object]] | None = None,
-        threshold: float | None = None, progress: bool = True, compile: bool = False,
+        threshold: float | None = None, progress: bool = True, compile: bool | str = False,
         scheduler: Scheduler | None = None) -> History:
     """Train model on (X, y) and return per-epoch lists: history["loss"], ["accuracy"], ...
 
@@ -47,15 +47,15 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     `scheduler` (nn.schedulers) steps after each epoch. The model trains in training mode and is
     measured on the validation data in eval mode; it is left in the mode it came in.
 
-    compile=True builds the graph of a batch's loss (its mean, plus the L2 term) once for each
-    batch size in this call, with the parameters and the batch's inputs and targets as leaves,
-    compiles it (autograd.compile) and runs the compiled code for every batch of that size: the
-    same history to within rounding (1e-12 or better), some 10 times faster an epoch once
-    compiling (about 40 µs a node of the batch's graph) has paid for itself. The loss gets its
-    targets as Values (a class index, for a model with several outputs, as its one-hot class
-    probabilities).
+    compile=True (or "python") traces one sample's loss once, with the parameters and the
+    sample's inputs and target as leaves, and compiles it to a per-sample kernel
+    (autograd.compile with batch_inputs) that every batch, of any size, runs: the same history
+    to within rounding (1e-12 or better), no Value made while training. compile="native" runs
+    the kernel as machine code (needs chainrule[native]: llvmlite and numpy). The L2 term is
+    compiled once on its own. The loss gets its targets as Values (a class index, for a model
+    with several outputs, as its one-hot class probabilities).
     What a trace cannot capture: a Python `if` on `.data`, in the model or the loss, stays at
-    the branch the first batch of that size took. binary_cross_entropy_with_logits's choice of
+    the branch the first sample took. binary_cross_entropy_with_logits's choice of
     form and cross_entropy's shift by the largest logit are such branches: the value is the
     same either way, but exp can overflow for logits some 700 beyond the traced ones. Anomaly
     mode sees only that first trace; validation is measured eagerly.
@@ -69,8 +69,9 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     if scheduler is not None and not isinstance(scheduler, Scheduler):
         raise TypeError(f"scheduler must be an nn.schedulers scheduler, got "
                         f"{type(scheduler).__name__}")
-    if compile and any(isinstance(m, Dropout) and m.p > 0.0 for m in model.modules()):
-        raise ValueError("compile=True traces one graph, which would keep dropout's first "
+    backend = _backend(compile)
+    if backend and any(isinstance(m, Dropout) and m.p > 0.0 for m in model.modules()):
+        raise ValueError("compile traces one graph, which would keep dropout's first "
                          "random choices: train a model with dropout without compile")
     check_rows_and_targets(X, y)
     labelled = _are_labels(model, y)
@@ -80,8 +81,9 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     params = list({id(p): p for p in (*model.parameters(), *optimizer.params)}.values())
     weights = model.weights() if l2 else []
     hits_cut = cut if labelled else None
-    if compile:
-        compiled = CompiledLoss(model, loss_fn, params, weights, l2, len(X), _outputs(model))
+    if backend:
+        compiled = CompiledLoss(model, loss_fn, params, weights, l2, len(X), _outputs(model),
+                                backend)
         compiled.check_data(X, y)
         run_batch = partial(_compiled_batch, compiled, cut=hits_cut)
     else:
@@ -224,6 +226,17 @@ def decision_threshold(model: Module) -> float:
 
 
 # --- helpers ---
+
+
+def _backend(compile: object) -> str | None:
+    """The backend fit's compile option names: None for eager training."""
+    if compile is False:
+        return None
+    if compile is True or compile == "python":
+        return "python"
+    if compile == "native":
+        return "native"
+    raise ValueError(f"compile must be False, True, \"python\" or \"native\", got {compile!r}")
 
 
 def _record(history: History, key: str, value: float) -> None:

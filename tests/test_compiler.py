@@ -143,7 +143,7 @@ def test_aux_is_checked_and_without_it_with_aux_gives_an_empty_tuple() -> None:
     assert autograd.compile(f, [x]).with_aux([1.0]) == (3.0, (3.0,), ())
     assert autograd.compile(f, [x], aux=[f, x]).with_aux([1.0]) == (3.0, (3.0,), (3.0, 1.0))
     with pytest.raises(TypeError, match="aux as a list or tuple of Values, got Value"):
-        autograd.compile(f, [x], aux=f)  # type: ignore[arg-type]
+        autograd.compile(f, [x], aux=f)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match=r"aux\[0\] must be a Value, got float"):
         autograd.compile(f, [x], aux=[1.0])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"aux\[0\] \(Value\(data=5.0.*is not in the graph"):
@@ -249,9 +249,9 @@ def test_compile_checks_root_and_inputs() -> None:
     x, y = Value(1.0), Value(2.0)
     f = x * 2.0
     with pytest.raises(TypeError, match=r"compile\(\) expects a Value, got float"):
-        autograd.compile(1.0, [x])  # type: ignore[arg-type]
+        autograd.compile(1.0, [x])  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="list or tuple of Values, got Value"):
-        autograd.compile(f, x)  # type: ignore[arg-type]
+        autograd.compile(f, x)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match=r"inputs\[1\] must be a Value, got float"):
         autograd.compile(f, [x, 2.0])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"inputs\[0\] \(Value\(data=2.0.*is not in the graph"):

@@ -1,4 +1,5 @@
-"""nn.fit(compile=True): the eager history to 1e-9, one compile per batch size, the same errors."""
+"""nn.fit(compile=True): the eager history to 1e-9, one compile for every batch size, the same
+errors."""
 
 from __future__ import annotations
 
@@ -83,17 +84,25 @@ def test_validation_is_measured_as_in_eager_training() -> None:
     assert_same_training(eager, train("hinge", "adam", 4, compile=True, **options))
 
 
-def test_each_batch_size_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    sizes = []
+def test_one_compile_serves_every_batch_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled = []
 
-    def counting_compile(root: Value, inputs: Sequence[Value],
-                         aux: Sequence[Value] = ()) -> autograd.CompiledStep:
-        sizes.append(len(aux))  # one output a row
-        return autograd.compile(root, inputs, aux)
+    def counting_compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = (),
+                         **options: Any) -> Any:
+        compiled.append((len(aux), "batch_inputs" in options))
+        return autograd.compile(root, inputs, aux, **options)
 
     monkeypatch.setattr(_compiled, "compile", counting_compile)
     train("hinge", "adam", 5, compile=True)  # 3 epochs of batches of 5, 5 and 3
-    assert sizes == [5, 3]
+    assert compiled == [(1, True)]  # one sample's kernel, its one output as aux
+
+
+def test_compile_names_its_backend() -> None:
+    model = model_for("hinge")
+    with pytest.raises(ValueError, match=r'compile must be False, True, "python" or "native", '
+                                         r"got 'fast'"):
+        nn.fit(model, X, LABELS, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1),
+               progress=False, compile="fast")
 
 
 def test_frozen_parameters_stay_and_a_parameter_outside_the_graph_gets_no_gradient() -> None:
@@ -162,7 +171,7 @@ def test_a_loss_that_needs_number_targets_is_told_they_are_values() -> None:
         return (prediction - number) ** 2
 
     model = model_for("mse")
-    with pytest.raises(TypeError, match="with compile=True the loss gets its targets as Values"):
+    with pytest.raises(TypeError, match="with compile the loss gets its targets as Values"):
         nn.fit(model, X, LABELS, loss=squared, optimizer=SGD(model.parameters(), lr=0.1),
                progress=False, compile=True)
 

@@ -235,7 +235,7 @@ def test_dropout_changes_training_and_the_same_seed_repeats_it() -> None:
 
 def test_compile_refuses_a_model_with_dropout() -> None:
     model = nn.MLP(2, [4, 1], dropout=0.5, seed=0)
-    with pytest.raises(ValueError, match=r"compile=True traces one graph.*dropout"):
+    with pytest.raises(ValueError, match=r"compile traces one graph.*dropout"):
         nn.fit(model, X4, Y4, loss="mse", optimizer=SGD(model.parameters(), lr=0.1),
                compile=True, progress=False)
 
