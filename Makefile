@@ -80,6 +80,9 @@ $(STAMP): pyproject.toml
 	       "(Debian/Ubuntu: apt-get install python3-venv)"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".$(if $(EXTRAS),[$(EXTRAS)])"
+	@# the native backend's packages, where they install: its tests are skipped (and say so) where not
+	$(BIN)/python -m pip install --quiet -e ".[native]" || \
+	  echo "llvmlite or numpy did not install: the native backend's tests will be skipped"
 	@touch $@
 
 # Graphviz's `dot` draws the graphs: install it with the system's package manager if we can.

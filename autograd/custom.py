@@ -90,6 +90,7 @@ def _checked_forward(name: str, forward: Callable[..., float]) -> Callable[..., 
                             "it must return a float")
         return float(result)
 
+    evaluate.__wrapped__ = forward  # type: ignore[attr-defined]  # what native code runs
     return evaluate
 
 

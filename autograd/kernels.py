@@ -22,7 +22,7 @@ from .value import Value
 
 SUM_KERNEL, ROW_KERNEL = "sum_over_rows", "each_row"
 _LOCALS = (SUM_KERNEL, ROW_KERNEL, "params", "rows", "total", "values", "gradients", "outputs")
-BACKENDS = ("python",)
+BACKENDS = ("python", "native")
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,16 @@ class BatchStep:
         self.node_count = code.node_count
         self.aux_count = len(code.aux)
         self.source = python_source(code)
-        namespace = code.names.globals
-        exec(builtins.compile(self.source, "<per-sample kernel>", "exec"), namespace)
-        self._run: Any = _PythonKernel(namespace.pop(SUM_KERNEL), namespace.pop(ROW_KERNEL))
+        self._run: Any
+        if backend == "native":
+            from .native import NativeKernel  # llvmlite and numpy: imported only when asked for
+
+            self._run = NativeKernel(code)
+            self.source = self._run.source
+        else:
+            namespace = code.names.globals
+            exec(builtins.compile(self.source, "<per-sample kernel>", "exec"), namespace)
+            self._run = _PythonKernel(namespace.pop(SUM_KERNEL), namespace.pop(ROW_KERNEL))
 
     def __call__(self, param_values: Sequence[float], rows: Any,
                  per_sample: bool = False) -> tuple[Any, Any]:

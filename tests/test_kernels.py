@@ -13,7 +13,7 @@ import autograd
 from autograd import Value
 from autograd.testing import Program, programs
 
-BACKENDS = ["python"]
+BACKENDS = ["python", "native"]
 
 
 def backend_or_skip(backend: str) -> str:
@@ -138,7 +138,7 @@ def test_compile_refuses_kernels_it_cannot_make() -> None:
         autograd.compile(loss, params, batch_inputs=[*batch, params[0]])
     with pytest.raises(ValueError, match=r"batch_inputs\[0\] .* is not in the graph of root"):
         autograd.compile(loss, params, batch_inputs=[Value(2.0)])
-    with pytest.raises(ValueError, match="backend must be one of 'python'"):
+    with pytest.raises(ValueError, match="backend must be one of 'python', 'native'"):
         autograd.compile(loss, params, batch_inputs=batch, backend="fortran")
     with pytest.raises(ValueError, match="compiles per-sample kernels: give batch_inputs"):
         autograd.compile(loss, params, backend="native")

@@ -44,7 +44,7 @@ def model_for(loss: str, seed: int = 3) -> nn.MLP:
     return nn.MLP(2, sizes, activation="relu", output_activation=output, seed=seed)
 
 
-def train(loss: str, optimizer: str, batch_size: int | None, compile: bool,
+def train(loss: str, optimizer: str, batch_size: int | None, compile: bool | str,
           **options: Any) -> tuple[History, dict[str, float]]:
     model = model_for(loss)
     y = CASES[loss][2]
@@ -75,6 +75,17 @@ def test_compiled_training_gives_the_eager_history_and_parameters(
     eager = train(loss, optimizer, batch_size, compile=False, **options)
     assert eager[0]["loss"][-1] != eager[0]["loss"][0]  # it trains
     assert_same_training(eager, train(loss, optimizer, batch_size, compile=True, **options))
+
+
+@pytest.mark.parametrize("batch_size", [1, 5, None])
+@pytest.mark.parametrize("loss", sorted(CASES))
+def test_native_training_gives_the_eager_history_and_parameters(
+        loss: str, batch_size: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("llvmlite", reason="llvmlite is not installed (chainrule[native])")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    eager = train(loss, "sgd_momentum", batch_size, compile=False, l2=0.05)
+    assert_same_training(eager, train(loss, "sgd_momentum", batch_size, compile="native",
+                                      l2=0.05))
 
 
 def test_validation_is_measured_as_in_eager_training() -> None:
