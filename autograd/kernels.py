@@ -188,6 +188,13 @@ class _PythonKernel:
             rows = rows.tolist()
         if hasattr(params, "tolist"):
             params = params.tolist()
+        if not all(type(x) is float for x in params):  # a Value would build a graph instead
+            _check_numbers(params, "param_values")
+            params = [float(x) for x in params]
+        if not all(type(x) is float for row in rows for x in row):
+            for i, row in enumerate(rows):
+                _check_numbers(row, f"rows[{i}]")
+            rows = [[float(x) for x in row] for row in rows]
         function = self._each if per_sample else self._sums
         result: tuple[Any, Any, Any] = function(params, rows)
         return result
