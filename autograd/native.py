@@ -8,7 +8,7 @@ from typing import Any
 
 from .kernels import ROW_KERNEL, SUM_KERNEL, KernelCode
 from .native_cache import NOT_INSTALLED, MachineCode
-from .native_lowering import kernel_module
+from .native_lowering import kernel_module, sums_size
 
 try:
     import numpy as np
@@ -51,9 +51,9 @@ class NativeKernel:
             self._rows(values.ctypes.data, data.ctypes.data, n, each.ctypes.data,
                        gradients.ctypes.data, aux.ctypes.data)
             return each, gradients, aux
-        sums = np.empty(1 + self._params)
+        sums = np.zeros(sums_size(self._params))
         self._sums(values.ctypes.data, data.ctypes.data, n, sums.ctypes.data, aux.ctypes.data)
-        return float(sums[0]), sums[1:], aux
+        return float(sums[0]), sums[1:1 + self._params], aux
 
 
 def _float64(x: Any) -> Any:

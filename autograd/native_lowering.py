@@ -26,7 +26,7 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .kernels import ROW_KERNEL, SUM_KERNEL
 from .ops import Function
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from .kernels import KernelCode
 
 DOUBLE, BOOL = "double", "i1"
+LANES = 4  # rows a kernel computes at once, one in each lane of a vector
+VECTOR = {DOUBLE: f"<{LANES} x double>", BOOL: f"<{LANES} x i1>"}
 MAX_INLINE_DEPTH = 32
 
 # math's functions that call the C library's function of the same name on a float
@@ -45,11 +47,7 @@ LIBM: dict[Any, str] = {getattr(math, name): name for name in _LIBM_NAMES if has
 _COMPARISONS = {ast.Lt: "olt", ast.LtE: "ole", ast.Gt: "ogt", ast.GtE: "oge", ast.Eq: "oeq",
                 ast.NotEq: "une"}
 _ARITHMETIC = {ast.Add: "fadd", ast.Sub: "fsub", ast.Mult: "fmul", ast.Div: "fdiv"}
-_INTRINSICS = {
-    "llvm.fabs.f64": "declare double @llvm.fabs.f64(double)",
-    "llvm.sqrt.f64": "declare double @llvm.sqrt.f64(double)",
-    "llvm.copysign.f64": "declare double @llvm.copysign.f64(double, double)",
-}
+_INTRINSICS = ("fabs", "sqrt", "copysign")  # LLVM's, exact, on doubles or vectors
 
 
 class LoweringError(TypeError):
@@ -58,10 +56,21 @@ class LoweringError(TypeError):
 
 @dataclass(frozen=True)
 class Operand:
-    """An IR value: its reference (a register or a literal) and its type (double or i1)."""
+    """An IR value: its reference (a register or a literal) and its type (double or i1, or a
+    vector of them: one value a row)."""
 
     ref: str
     type: str
+
+    @property
+    def vector(self) -> bool:
+        """Whether this is a vector."""
+        return self.type.startswith("<")
+
+    @property
+    def number(self) -> bool:
+        """Whether this is a double or a vector of doubles (not a truth value)."""
+        return self.type in (DOUBLE, VECTOR[DOUBLE])
 
 
 def constant(x: float) -> Operand:
@@ -80,6 +89,7 @@ class Emitter:
     lines: list[str] = field(default_factory=list)
     declarations: dict[str, str] = field(default_factory=dict)
     count: int = 0
+    splats: dict[str, Operand] = field(default_factory=dict)
 
     def emit(self, type_: str, instruction: str) -> Operand:
         """Append `%tN = instruction`, returning %tN."""
@@ -88,17 +98,49 @@ class Emitter:
         self.lines.append(f"  {name} = {instruction}")
         return Operand(name, type_)
 
+    def widen(self, x: Operand) -> Operand:
+        """x as a vector: the same value in every lane."""
+        if x.vector:
+            return x
+        wide = VECTOR[x.type]
+        if not x.ref.startswith("%"):  # a literal
+            return Operand("<" + ", ".join([f"{x.type} {x.ref}"] * LANES) + ">", wide)
+        known = self.splats.get(x.ref)
+        if known is None:
+            first = self.emit(wide, f"insertelement {wide} poison, {x.type} {x.ref}, i64 0")
+            known = self.emit(wide, f"shufflevector {wide} {first.ref}, {wide} poison, "
+                                    f"<{LANES} x i32> zeroinitializer")
+            self.splats[x.ref] = known
+        return known
+
+    def unify(self, *xs: Operand) -> list[Operand]:
+        """xs, all widened to vectors if any is one."""
+        return [self.widen(x) for x in xs] if any(x.vector for x in xs) else list(xs)
+
     def call(self, function: str, args: Sequence[Operand]) -> Operand:
-        """A call of a double function: an intrinsic, or the C library's (never rewritten)."""
+        """A call of a double function: an intrinsic, or the C library's (never rewritten),
+        once for each lane of a vector."""
+        args = self.unify(*args)
+        kind = args[0].type
         if function in _INTRINSICS:
-            self.declarations[function] = _INTRINSICS[function]
-            attributes = ""
-        else:
-            params = ", ".join([DOUBLE] * len(args))
-            self.declarations[function] = f"declare double @{function}({params}) nounwind"
-            attributes = " #0"  # nobuiltin: LLVM must not swap in its own reading of it
-        listed = ", ".join(f"double {a.ref}" for a in args)
-        return self.emit(DOUBLE, f"call double @{function}({listed}){attributes}")
+            name = f"llvm.{function}.{f'v{LANES}f64' if args[0].vector else 'f64'}"
+            self.declarations[name] = f"declare {kind} @{name}({', '.join([kind] * len(args))})"
+            listed = ", ".join(f"{kind} {a.ref}" for a in args)
+            return self.emit(kind, f"call {kind} @{name}({listed})")
+        params = ", ".join([DOUBLE] * len(args))
+        self.declarations[function] = f"declare double @{function}({params}) nounwind"
+        if not args[0].vector:
+            listed = ", ".join(f"double {a.ref}" for a in args)
+            # #0 is nobuiltin: LLVM must not swap in its own reading of the function
+            return self.emit(DOUBLE, f"call double @{function}({listed}) #0")
+        result = Operand("poison", kind)
+        for lane in range(LANES):
+            parts = [self.emit(DOUBLE, f"extractelement {kind} {a.ref}, i64 {lane}")
+                     for a in args]
+            one = self.call(function, parts)
+            result = self.emit(kind, f"insertelement {kind} {result.ref}, double {one.ref}, "
+                                     f"i64 {lane}")
+        return result
 
 
 class Scope:
@@ -143,10 +185,11 @@ def expression(node: ast.expr, scope: Scope) -> Operand:
     if isinstance(node, ast.UnaryOp):
         operand = expression(node.operand, scope)
         if isinstance(node.op, ast.Not):
-            return emitter.emit(BOOL, f"xor i1 {_truth(operand, scope).ref}, true")
+            truth, true = emitter.unify(_truth(operand, scope), TRUE)
+            return emitter.emit(truth.type, f"xor {truth.type} {truth.ref}, {true.ref}")
         _double(operand, scope, node)
         if isinstance(node.op, ast.USub):
-            return emitter.emit(DOUBLE, f"fneg double {operand.ref}")
+            return emitter.emit(operand.type, f"fneg {operand.type} {operand.ref}")
         if isinstance(node.op, ast.UAdd):
             return operand
     if isinstance(node, ast.BinOp):
@@ -156,8 +199,8 @@ def expression(node: ast.expr, scope: Scope) -> Operand:
         operator = "and" if isinstance(node.op, ast.And) else "or"
         result = _truth(expression(node.values[0], scope), scope)
         for value in node.values[1:]:
-            truth = _truth(expression(value, scope), scope)
-            result = emitter.emit(BOOL, f"{operator} i1 {result.ref}, {truth.ref}")
+            result, truth = emitter.unify(result, _truth(expression(value, scope), scope))
+            result = emitter.emit(truth.type, f"{operator} {truth.type} {result.ref}, {truth.ref}")
         return result
     if isinstance(node, ast.Compare):
         return _compare(node, scope)
@@ -198,17 +241,16 @@ def call(callee: object, args: list[Operand], keywords: dict[str, Operand], scop
     if callee is float and len(args) == 1:
         return args[0]
     if (callee is abs or callee is math.fabs) and len(args) == 1:
-        return emitter.call("llvm.fabs.f64", args)
+        return emitter.call("fabs", args)
     if callee is math.sqrt and len(args) == 1:
-        return emitter.call("llvm.sqrt.f64", args)
+        return emitter.call("sqrt", args)
     if callee is math.copysign and len(args) == 2:
-        return emitter.call("llvm.copysign.f64", args)
+        return emitter.call("copysign", args)
     if callee in (math.isfinite, math.isinf, math.isnan) and len(args) == 1:
         return _classify(callee, args[0], scope)
     if callee in (max, min) and len(args) == 2:
         # Python's max(a, b) is b only where b > a (min: b < a), so a where either is nan
-        compare = "ogt" if callee is max else "olt"
-        chosen = emitter.emit(BOOL, f"fcmp {compare} double {args[1].ref}, {args[0].ref}")
+        chosen = _fcmp("ogt" if callee is max else "olt", args[1], args[0], scope)
         return _select(chosen, args[1], args[0], scope, node)
     raise scope.error(node, f"it calls {_name_of(callee)}, which has no machine-code form")
 
@@ -246,14 +288,20 @@ def _resolve(node: ast.expr, scope: Scope) -> object:
 
 
 def _double(operand: Operand, scope: Scope, node: ast.AST | None) -> None:
-    if operand.type != DOUBLE:
+    if not operand.number:
         raise scope.error(node, "a truth value used as a number")
 
 
 def _truth(operand: Operand, scope: Scope) -> Operand:
-    if operand.type == BOOL:
+    if not operand.number:
         return operand
-    return scope.emitter.emit(BOOL, f"fcmp une double {operand.ref}, 0.0")  # nan is true
+    return _fcmp("une", operand, constant(0.0), scope)  # nan is true
+
+
+def _fcmp(predicate: str, left: Operand, right: Operand, scope: Scope) -> Operand:
+    left, right = scope.emitter.unify(left, right)
+    kind = VECTOR[BOOL] if left.vector else BOOL
+    return scope.emitter.emit(kind, f"fcmp {predicate} {left.type} {left.ref}, {right.ref}")
 
 
 def _binary(op: ast.operator, left: Operand, right: Operand, scope: Scope,
@@ -265,7 +313,8 @@ def _binary(op: ast.operator, left: Operand, right: Operand, scope: Scope,
     instruction = _ARITHMETIC.get(type(op))
     if instruction is None:
         raise scope.error(node, f"the operator {type(op).__name__}")
-    return scope.emitter.emit(DOUBLE, f"{instruction} double {left.ref}, {right.ref}")
+    left, right = scope.emitter.unify(left, right)
+    return scope.emitter.emit(left.type, f"{instruction} {left.type} {left.ref}, {right.ref}")
 
 
 def _compare(node: ast.Compare, scope: Scope) -> Operand:
@@ -278,9 +327,11 @@ def _compare(node: ast.Compare, scope: Scope) -> Operand:
             raise scope.error(node, f"the comparison {type(op).__name__}")
         _double(left, scope, node)
         _double(right, scope, node)
-        test = scope.emitter.emit(BOOL, f"fcmp {predicate} double {left.ref}, {right.ref}")
-        result = test if result is None else scope.emitter.emit(
-            BOOL, f"and i1 {result.ref}, {test.ref}")
+        test = _fcmp(predicate, left, right, scope)
+        if result is not None:
+            result, test = scope.emitter.unify(result, test)
+            test = scope.emitter.emit(test.type, f"and {test.type} {result.ref}, {test.ref}")
+        result = test
         left = right
     assert result is not None
     return result
@@ -288,21 +339,20 @@ def _compare(node: ast.Compare, scope: Scope) -> Operand:
 
 def _select(condition: Operand, yes: Operand, no: Operand, scope: Scope,
             node: ast.AST | None) -> Operand:
-    if yes.type != no.type:
+    if yes.number != no.number:
         raise scope.error(node, "the two sides of a choice are a number and a truth value")
-    return scope.emitter.emit(yes.type, f"select i1 {condition.ref}, {yes.type} {yes.ref}, "
-                                        f"{no.type} {no.ref}")
+    if condition.vector:
+        yes, no = scope.emitter.widen(yes), scope.emitter.widen(no)
+    yes, no = scope.emitter.unify(yes, no)
+    return scope.emitter.emit(yes.type, f"select {condition.type} {condition.ref}, "
+                                        f"{yes.type} {yes.ref}, {no.type} {no.ref}")
 
 
 def _classify(callee: object, x: Operand, scope: Scope) -> Operand:
-    emitter = scope.emitter
     if callee is math.isnan:
-        return emitter.emit(BOOL, f"fcmp uno double {x.ref}, 0.0")
-    size = emitter.call("llvm.fabs.f64", [x])
-    infinity = constant(math.inf).ref
-    if callee is math.isinf:
-        return emitter.emit(BOOL, f"fcmp oeq double {size.ref}, {infinity}")
-    return emitter.emit(BOOL, f"fcmp olt double {size.ref}, {infinity}")
+        return _fcmp("uno", x, x, scope)
+    size = scope.emitter.call("fabs", [x])
+    return _fcmp("oeq" if callee is math.isinf else "olt", size, constant(math.inf), scope)
 
 
 def _call_node(node: ast.Call, scope: Scope) -> Operand:
@@ -454,89 +504,274 @@ def _name_of(x: object) -> str:
     return getattr(x, "__qualname__", None) or getattr(x, "__name__", None) or repr(x)[:40]
 
 
-# --- the kernel: one sample's code in a loop over rows ---
+# --- the kernel: one sample's code, LANES rows at a time, in a loop over rows ---
+
+BLOCK = "rows_block"
 
 
 def kernel_module(code: KernelCode) -> str:
-    """An LLVM module of two functions of (params, rows, n, ...outputs), as the Python kernel's:
+    """An LLVM module of two functions of (params, rows, n, ...outputs), as the Python kernel's.
 
-    sum_over_rows(params, rows, n, sums, aux): sums[0] the Σ of the value, sums[1 + k] of its
-    gradient by parameter k; each_row(params, rows, n, values, gradients, aux): each row's.
-    aux[i][j] is row i's value of aux node j; rows[i][j] row i's number for batch input j.
+    sum_over_rows(params, rows, n, sums, aux) adds row after row to sums (zeros, at least
+    1 + P long, rounded up to a multiple of LANES): sums[0] the value, sums[1 + k] its
+    gradient by parameter k; each_row(params, rows, n, values, gradients, aux) writes each
+    row's. aux[i][j] is row i's value of aux node j; rows[i][j] row i's number for batch input
+    j. Both call one function that computes LANES rows at once.
     """
     body = ast.parse("\n".join(code.body), "<kernel>").body
-    value, *results = (ast.parse(text, "<kernel>", mode="eval").body
-                       for text in (code.value, *code.gradients, *code.aux))
+    results = [cast(ast.Expr, line).value for line in ast.parse(
+        "\n".join((code.value, *code.gradients, *code.aux)), "<kernel>").body]
     emitter = Emitter()
-    functions = [_kernel_function(name, code, body, value, results, emitter)
-                 for name in (SUM_KERNEL, ROW_KERNEL)]
+    block = _block_function(code, body, results, emitter)
+    layout = _Layout(len(code.params), len(code.batch), len(code.aux))
     header = [f"; per-sample kernel: {code.node_count} nodes, {len(code.params)} parameters, "
               f"{len(code.batch)} batch inputs, {len(code.aux)} aux values",
               *sorted(emitter.declarations.values()),
+              "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)",
+              "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)",
               'attributes #0 = { nobuiltin "no-builtins" }']
-    return "\n".join([*header, "", *functions]) + "\n"
+    return "\n".join([*header, "", block, _driver(SUM_KERNEL, layout),
+                      _driver(ROW_KERNEL, layout)])
 
 
-def _kernel_function(name: str, code: KernelCode, body: list[ast.stmt], value: ast.expr,
-                     results: list[ast.expr], emitter: Emitter) -> str:
-    sums = name == SUM_KERNEL
-    n_params, n_batch, n_aux = len(code.params), len(code.batch), len(code.aux)
+@dataclass(frozen=True)
+class _Layout:
+    """How many parameters, batch inputs and aux values; and a computed row's stride."""
+
+    params: int
+    batch: int
+    aux: int
+
+    @property
+    def stride(self) -> int:
+        """Doubles a row takes in the block's output: value, gradients, aux, rounded up."""
+        return _round_up(1 + self.params + self.aux)
+
+
+def _round_up(n: int) -> int:
+    return -(-n // LANES) * LANES
+
+
+def sums_size(params: int) -> int:
+    """How long sum_over_rows's sums must be."""
+    return _round_up(1 + params)
+
+
+def _block_function(code: KernelCode, body: list[ast.stmt], results: list[ast.expr],
+                    emitter: Emitter) -> str:
+    """rows_block(params, rows, out): LANES rows (contiguous) computed at once, each lane a row;
+    output k (the value, the gradients, the aux values, zeros up to the stride) written to
+    out[k * LANES ...], each as soon as it is known, so that it need not be kept."""
+    layout = _Layout(len(code.params), len(code.batch), len(code.aux))
     scope = Scope(emitter, {}, _lookup_globals(code.names.globals), "the kernel's code")
-    entry: list[str] = []
-    emitter.lines = entry
-    for k, param in enumerate(code.params):
+    lines: list[str] = []
+    emitter.lines = lines
+    for k, param in enumerate(code.params):  # invariant: LLVM may load it again, not keep it
         pointer = emitter.emit("ptr", f"getelementptr inbounds double, ptr %params, i64 {k}")
-        scope.env[param] = emitter.emit(DOUBLE, f"load double, ptr {pointer.ref}")
-    loop: list[str] = []
-    emitter.lines = loop
-    for j, leaf in enumerate(code.batch):
-        pointer = emitter.emit(
-            "ptr", f"getelementptr inbounds [{n_batch} x double], ptr %rows, i64 %i, i64 {j}")
-        scope.env[leaf] = emitter.emit(DOUBLE, f"load double, ptr {pointer.ref}")
-    statements(body, scope)
-    row_value = expression(value, scope)
-    gradients = [expression(g, scope) for g in results[:n_params]]
-    for j, node in enumerate(results[n_params:]):
-        _store(emitter, expression(node, scope), "aux", n_aux, j)
-    accumulators: list[tuple[str, Operand]] = []
-    if sums:
-        for k, term in enumerate([row_value, *gradients]):
-            total = emitter.emit(DOUBLE, f"fadd double %acc{k}, {term.ref}")
-            accumulators.append((f"%acc{k}", total))
+        scope.env[param] = emitter.emit(DOUBLE, f"load double, ptr {pointer.ref}, "
+                                                "!invariant.load !0")
+    if code.batch:
+        width = LANES * layout.batch
+        block = emitter.emit(f"<{width} x double>",
+                             f"load <{width} x double>, ptr %rows, align 8")
+        for j, leaf in enumerate(code.batch):
+            mask = ", ".join(f"i32 {j + lane * layout.batch}" for lane in range(LANES))
+            scope.env[leaf] = emitter.emit(
+                VECTOR[DOUBLE], f"shufflevector <{width} x double> {block.ref}, "
+                                f"<{width} x double> poison, <{LANES} x i32> <{mask}>")
+    ready = _ready_after(body, results)
+    padding = [ast.Constant(0.0)] * (layout.stride - len(results))
+    placed = {k for ks in ready.values() for k in ks}
+    for k in range(len(results) + len(padding)):
+        if k not in placed:  # reads no name the body sets: at the start
+            ready.setdefault(-1, []).append(k)
+
+    def store(k: int) -> None:
+        node = [*results, *padding][k]
+        value = emitter.widen(expression(node, scope))
+        at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %out, i64 {k * LANES}")
+        lines.append(f"  store {value.type} {value.ref}, ptr {at.ref}, align 8")
+
+    for k in ready.get(-1, []):
+        store(k)
+    for i, statement in enumerate(body):
+        statements([statement], scope)
+        for k in ready.get(i, []):
+            store(k)
+    return "\n".join([
+        f"define internal void @{BLOCK}(ptr noalias readonly %params, "
+        "ptr noalias readonly %rows, ptr noalias %out) noinline nounwind {",
+        *lines, "  ret void", "}", "!0 = !{}", ""])
+
+
+def _ready_after(body: list[ast.stmt], results: list[ast.expr]) -> dict[int, list[int]]:
+    """For each statement's index, the results whose names are all set by then (at the last
+    statement that sets one); results that read no local name are left out."""
+    last: dict[str, int] = {}
+    for i, statement in enumerate(body):
+        for target in _targets(statement):
+            last[target] = i
+    ready: dict[int, list[int]] = {}
+    for k, node in enumerate(results):
+        names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in last]
+        if names:
+            ready.setdefault(max(last[name] for name in names), []).append(k)
+    return ready
+
+
+def _targets(statement: ast.stmt) -> list[str]:
+    if isinstance(statement, ast.Assign):
+        return [t.id for t in statement.targets if isinstance(t, ast.Name)]
+    if isinstance(statement, ast.AugAssign | ast.AnnAssign) and isinstance(
+            statement.target, ast.Name):
+        return [statement.target.id]
+    return []
+
+
+def _transpose(emitter: Emitter, vectors: list[str]) -> list[str]:
+    """LANES vectors (registers) of LANES lanes as LANES vectors: lane l's of each, in order."""
+    kind = VECTOR[DOUBLE]
+
+    def shuffle(a: str, b: str, mask: tuple[int, ...]) -> str:
+        picked = ", ".join(f"i32 {m}" for m in mask)
+        return emitter.emit(kind, f"shufflevector {kind} {a}, {kind} {b}, "
+                                  f"<{LANES} x i32> <{picked}>").ref
+
+    a, b, c, d = vectors  # LANES is 4
+    ab_even, ab_odd = shuffle(a, b, (0, 4, 2, 6)), shuffle(a, b, (1, 5, 3, 7))
+    cd_even, cd_odd = shuffle(c, d, (0, 4, 2, 6)), shuffle(c, d, (1, 5, 3, 7))
+    return [shuffle(ab_even, cd_even, (0, 1, 4, 5)), shuffle(ab_odd, cd_odd, (0, 1, 4, 5)),
+            shuffle(ab_even, cd_even, (2, 3, 6, 7)), shuffle(ab_odd, cd_odd, (2, 3, 6, 7))]
+
+
+def _driver(name: str, layout: _Layout) -> str:
+    """The loop over blocks of LANES rows (the last padded with zeros), then, in order, each
+    row's outputs summed or stored."""
+    stride, width = layout.stride, layout.batch
+    padding = max(LANES * width, 1)
+    kind = VECTOR[DOUBLE]
+    if name == SUM_KERNEL:
+        outputs = "ptr noalias %sums"
+        emitter = Emitter()
+        for c in range(0, sums_size(layout.params), LANES):  # a whole block: LANES at once
+            loaded = []
+            for k in range(c, c + LANES):
+                at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %out, "
+                                         f"i64 {k * LANES}")
+                loaded.append(emitter.emit(kind, f"load {kind}, ptr {at.ref}, align 32").ref)
+            to = emitter.emit("ptr", f"getelementptr inbounds double, ptr %sums, i64 {c}")
+            total = emitter.emit(kind, f"load {kind}, ptr {to.ref}, align 8").ref
+            for lane_outputs in _transpose(emitter, loaded):  # the rows in order
+                total = emitter.emit(kind, f"fadd {kind} {total}, {lane_outputs}").ref
+            emitter.lines.append(f"  store {kind} {total}, ptr {to.ref}, align 8")
+        for lane in range(LANES):  # and each row's aux values
+            for j in range(layout.aux):
+                at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %out, "
+                                         f"i64 {(1 + layout.params + j) * LANES + lane}")
+                x = emitter.emit(DOUBLE, f"load double, ptr {at.ref}")
+                row_index = emitter.emit("i64", f"add i64 %start, {lane}")
+                first = emitter.emit("i64", f"mul i64 {row_index.ref}, {layout.aux}")
+                index = emitter.emit("i64", f"add i64 {first.ref}, {j}")
+                to = emitter.emit("ptr", f"getelementptr inbounds double, ptr %aux, "
+                                         f"i64 {index.ref}")
+                emitter.lines.append(f"  store double {x.ref}, ptr {to.ref}, align 8")
+        whole = emitter.lines
+        each = _lane_loop("sums", 1 + layout.params, 0, "0", add=True)
     else:
-        _store(emitter, row_value, "values", 1, 0)
-        for k, gradient in enumerate(gradients):
-            _store(emitter, gradient, "gradients", n_params, k)
-    zero = constant(0.0).ref
-    phis = [f"  {acc} = phi double [ {zero}, %entry ], [ {total.ref}, %loop ]"
-            for acc, total in accumulators]
-    exit_lines = [f"  %sum{k} = phi double [ {zero}, %entry ], [ {total.ref}, %loop ]"
-                  for k, (_, total) in enumerate(accumulators)]
-    for k in range(len(accumulators)):
-        exit_lines += [f"  %at{k} = getelementptr inbounds double, ptr %sums, i64 {k}",
-                       f"  store double %sum{k}, ptr %at{k}"]
-    outputs = "ptr noalias %sums" if sums else "ptr noalias %values, ptr noalias %gradients"
+        outputs = "ptr noalias %values, ptr noalias %gradients"
+        whole = []
+        each = [*_lane_loop("values", 1, 0, "%row", add=False),
+                *(_lane_loop("gradients", layout.params, 1, f"%row_{layout.params}",
+                             add=False) if layout.params else [])]
+    if layout.aux:  # the rows of a block not whole (and of every block for each_row)
+        each += _lane_loop("aux", layout.aux, 1 + layout.params, f"%row_{layout.aux}",
+                           add=False)
     return "\n".join([
         f"define void @{name}(ptr noalias readonly %params, ptr noalias readonly %rows, "
         f"i64 %n, {outputs}, ptr noalias %aux) nounwind {{",
-        "entry:", *entry,
+        "entry:",
+        f"  %out = alloca [{LANES * stride} x double], align 32",
+        f"  %pad = alloca [{padding} x double], align 32",
         "  %any = icmp sgt i64 %n, 0",
-        "  br i1 %any, label %loop, label %exit",
-        "loop:",
-        "  %i = phi i64 [ 0, %entry ], [ %next, %loop ]", *phis, *loop,
-        "  %next = add i64 %i, 1",
+        "  br i1 %any, label %block, label %done",
+        "block:",
+        "  %start = phi i64 [ 0, %entry ], [ %next, %rows_done ]",
+        "  %left = sub i64 %n, %start",
+        f"  %full = icmp sge i64 %left, {LANES}",
+        f"  %offset = mul i64 %start, {width}",
+        "  %source = getelementptr inbounds double, ptr %rows, i64 %offset",
+        "  br i1 %full, label %run, label %partial",
+        "partial:",
+        f"  call void @llvm.memset.p0.i64(ptr %pad, i8 0, i64 {padding * 8}, i1 false)",
+        f"  %bytes = mul i64 %left, {width * 8}",
+        "  call void @llvm.memcpy.p0.p0.i64(ptr %pad, ptr %source, i64 %bytes, i1 false)",
+        "  br label %run",
+        "run:",
+        "  %from = phi ptr [ %source, %block ], [ %pad, %partial ]",
+        f"  call void @{BLOCK}(ptr %params, ptr %from, ptr %out)",
+        f"  %lanes = select i1 %full, i64 {LANES}, i64 %left",
+        "  %fast = and i1 %full, " + ("true" if whole else "false"),
+        "  br i1 %fast, label %whole, label %lane",
+        "whole:",
+        *whole,
+        "  br label %rows_done",
+        "lane:",
+        "  %l = phi i64 [ 0, %run ], [ %l_next, %lane_done ]",
+        "  %row = add i64 %start, %l",
+        *(f"  %row_{count} = mul i64 %row, {count}"
+          for count in sorted({layout.params, layout.aux} - {0})),
+        "  br label %lane_0",
+        *_chain(each),
+        "lane_done:",
+        "  %l_next = add i64 %l, 1",
+        "  %more_lanes = icmp slt i64 %l_next, %lanes",
+        "  br i1 %more_lanes, label %lane, label %rows_done",
+        "rows_done:",
+        f"  %next = add i64 %start, {LANES}",
         "  %more = icmp slt i64 %next, %n",
-        "  br i1 %more, label %loop, label %exit",
-        "exit:", *exit_lines,
+        "  br i1 %more, label %block, label %done",
+        "done:",
         "  ret void",
-        "}",
-    ]) + "\n"
+        "}", ""])
 
 
-def _store(emitter: Emitter, value: Operand, array: str, width: int, j: int) -> None:
-    pointer = emitter.emit("ptr", f"getelementptr inbounds [{width} x double], ptr %{array}, "
-                                  f"i64 %i, i64 {j}")
-    emitter.lines.append(f"  store double {value.ref}, ptr {pointer.ref}")
+def _lane_loop(array: str, count: int, first: int, base: str, add: bool) -> list[str]:
+    """A loop (as lines, LOOP for its label) over the row's outputs first..first+count-1,
+    out[(first + k) * LANES + l], added to or stored in array[base + k]."""
+    return [
+        "LOOP:",
+        "  %LOOP_k = phi i64 [ 0, %LOOP_enter ], [ %LOOP_k_next, %LOOP ]",
+        f"  %LOOP_output = add i64 %LOOP_k, {first}",
+        f"  %LOOP_scaled = mul i64 %LOOP_output, {LANES}",
+        "  %LOOP_lane = add i64 %LOOP_scaled, %l",
+        "  %LOOP_from = getelementptr inbounds double, ptr %out, i64 %LOOP_lane",
+        "  %LOOP_x = load double, ptr %LOOP_from",
+        f"  %LOOP_at = add i64 {base}, %LOOP_k",
+        f"  %LOOP_to = getelementptr inbounds double, ptr %{array}, i64 %LOOP_at",
+        *(["  %LOOP_old = load double, ptr %LOOP_to",
+           "  %LOOP_new = fadd double %LOOP_old, %LOOP_x",
+           "  store double %LOOP_new, ptr %LOOP_to"] if add else
+          ["  store double %LOOP_x, ptr %LOOP_to"]),
+        "  %LOOP_k_next = add i64 %LOOP_k, 1",
+        f"  %LOOP_more = icmp slt i64 %LOOP_k_next, {count}",
+        "  br i1 %LOOP_more, label %LOOP, label %LOOP_exit",
+    ]
+
+
+def _chain(loops: list[str]) -> list[str]:
+    """The lane loops one after another: lane_0, lane_1, ..., then lane_done."""
+    starts = [i for i, line in enumerate(loops) if line == "LOOP:"]
+    chained: list[str] = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(loops)
+        label = f"lane_{n}"
+        enter = "lane" if n == 0 else f"lane_{n - 1}"
+        exit_ = f"lane_{n + 1}" if n + 1 < len(starts) else "lane_done"
+        for line in loops[start:end]:
+            chained.append(line.replace("%LOOP_enter", f"%{enter}")
+                           .replace("%LOOP_exit", f"%{exit_}")
+                           .replace("LOOP", label))
+    return chained
 
 
 def _lookup_globals(names: dict[str, Any]) -> Callable[[str], object]:

@@ -44,7 +44,7 @@ def kernel_cases(draw: st.DrawFn) -> tuple[Program, int, list[list[float]]]:
     n_params = draw(st.integers(0, len(program.leaves)))
     width = len(program.leaves) - n_params
     rows = draw(st.lists(st.lists(st.floats(-2.0, 2.0), min_size=width, max_size=width),
-                         min_size=0, max_size=4))
+                         min_size=0, max_size=9))  # whole blocks of 4 rows, and a part
     return program, n_params, rows
 
 
@@ -130,6 +130,20 @@ def test_bad_rows_and_values_are_refused_clearly(backend: str) -> None:
         step(values[:4], [[0.0, 1.0, 1.0]])
     with pytest.raises(TypeError, match=r"param_values\[0\] must be a real number, got Value"):
         step([Value(1.0), *values[1:]], [[0.0, 1.0, 1.0]])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_aux_values_are_each_rows(backend: str) -> None:
+    w, b, x = Value(0.5), Value(-0.25), Value(0.0)
+    pre = w * x + b
+    out = pre.tanh()
+    step = autograd.compile(out, [w, b], aux=[pre, out], batch_inputs=[x],
+                            backend=backend_or_skip(backend))
+    rows = [[k / 3.0 - 1.0] for k in range(9)]
+    for per_sample in (False, True):
+        aux = step.with_aux([0.5, -0.25], rows, per_sample)[2]
+        expected = [(0.5 * r[0] - 0.25, math.tanh(0.5 * r[0] - 0.25)) for r in rows]
+        assert [tuple(float(v) for v in a) for a in aux] == expected
 
 
 def test_compile_refuses_kernels_it_cannot_make() -> None:
