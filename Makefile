@@ -61,10 +61,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# The benchmarks compare with micrograd and PyTorch: they need the bench and parity extras.
+# The benchmarks compare with micrograd and PyTorch (the bench and parity extras), the native
+# backend's installed with every environment; matplotlib draws the crossover.
 bench:
-	$(MAKE) install EXTRAS=dev,bench,parity
-	$(BIN)/python benchmarks/demo_step.py
+	$(MAKE) install EXTRAS=dev,bench,parity,examples
+	$(BIN)/python benchmarks/speed.py --plot docs/pictures/crossover.png
 	$(BIN)/python benchmarks/fit_compile.py
 
 # The documentation site, into site/: a broken link or a missing reference fails the build.

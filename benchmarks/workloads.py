@@ -52,11 +52,15 @@ class MLP:
         return [p for layer in self.layers for w, b in layer for p in (*w, b)]
 
     def __call__(self, x: Sequence[Any]) -> Any:
+        return self.outputs(x)[0]
+
+    def outputs(self, x: Sequence[Any]) -> list[Any]:
+        """Every output of the last layer."""
         for i, layer in enumerate(self.layers):
             last = i == len(self.layers) - 1
             acts = [sum((wi * xi for wi, xi in zip(w, x, strict=True)), b) for w, b in layer]
             x = acts if last else [a.relu() for a in acts]
-        return x[0]
+        return list(x)
 
 
 def demo_loss(model: MLP, inputs: Sequence[Sequence[Any]], ys: Sequence[float]) -> Any:
@@ -66,6 +70,37 @@ def demo_loss(model: MLP, inputs: Sequence[Sequence[Any]], ys: Sequence[float]) 
     data_loss = sum(losses) * (1.0 / len(losses))
     reg_loss = L2 * sum(p * p for p in model.parameters())
     return data_loss + reg_loss
+
+
+SPIRAL_POINTS, CLASSES, SPIRAL_WIDTH = 300, 3, 32
+
+
+def spiral(n: int = SPIRAL_POINTS, classes: int = CLASSES,
+           seed: int = DATA_SEED) -> tuple[list[list[float]], list[int]]:
+    """Points on `classes` interleaved spiral arms (n in all), each labelled by its arm."""
+    rng = random.Random(seed)
+    xs: list[list[float]] = []
+    labels: list[int] = []
+    per_class = n // classes
+    for c in range(classes):
+        for i in range(per_class):
+            r = i / per_class
+            t = 4.0 * (c + r) + rng.gauss(0, 0.2)
+            xs.append([r * math.sin(t), r * math.cos(t)])
+            labels.append(c)
+    return xs, labels
+
+
+def spiral_sizes(width: int = SPIRAL_WIDTH) -> list[int]:
+    """The spiral MLP's layer sizes: two ReLU hidden layers of width, one output a class."""
+    return [2, width, width, CLASSES]
+
+
+def cross_entropy(logits: Sequence[Any], target: Sequence[Any], exp: Callable[[Any], Any],
+                  log: Callable[[Any], Any]) -> Any:
+    """Softmax cross-entropy log(Σ e^z) - Σ t z of one sample, t its one-hot class."""
+    return log(sum((exp(z) for z in logits[1:]), exp(logits[0]))) - sum(
+        (t * z for t, z in zip(target[1:], logits[1:], strict=True)), target[0] * logits[0])
 
 
 def handwritten_step(layers: list[tuple[list[list[float]], list[float]]],
