@@ -290,8 +290,8 @@ def size_table(results: Graphs, names: list[str], sizes: list[int], memory: dict
 INTRO = """\
 # Benchmarks
 
-`make bench` (or `python benchmarks/demo_step.py`) runs them; `--write benchmarks/README.md`
-writes this file. What is timed:
+`python benchmarks/demo_step.py` runs them (`make bench` runs speed.py, docs/compile.md);
+`--write benchmarks/README.md` writes this file. What is timed:
 
 - **The micrograd demo step**: MLP(2, [16, 16, 1]) with ReLU hidden layers on 100 two-moons
   points, hinge loss mean(relu(1 − y·score)) + 1e-4·Σp², full backward, SGD with rate 0.05
