@@ -118,21 +118,28 @@ def torch_scalar_step() -> Step:
     return step
 
 
-def torch_batched_step() -> Step:
-    """PyTorch as one would use it instead: nn.Linear layers on the whole batch, optim.SGD."""
+def torch_mlp(model: MLP) -> Any:
+    """The float MLP as float64 nn.Linear layers with ReLU between, the same weights (PyTorch
+    set to one thread)."""
     import torch
 
     torch.set_num_threads(1)
-    xs, ys = moons()
-    linears = []
-    for layer in MLP(float).layers:
+    modules: list[Any] = []
+    for layer in model.layers:
         linear = torch.nn.Linear(len(layer[0][0]), len(layer), dtype=torch.float64)
         with torch.no_grad():
             linear.weight.copy_(torch.tensor([w for w, _ in layer], dtype=torch.float64))
             linear.bias.copy_(torch.tensor([b for _, b in layer], dtype=torch.float64))
-        linears.append(linear)
-    model = torch.nn.Sequential(linears[0], torch.nn.ReLU(), linears[1], torch.nn.ReLU(),
-                                linears[2])
+        modules += [linear, torch.nn.ReLU()]
+    return torch.nn.Sequential(*modules[:-1])
+
+
+def torch_batched_step() -> Step:
+    """PyTorch as one would use it instead: nn.Linear layers on the whole batch, optim.SGD."""
+    import torch
+
+    xs, ys = moons()
+    model = torch_mlp(MLP(float))
     x = torch.tensor(xs, dtype=torch.float64)
     y = torch.tensor(ys, dtype=torch.float64)
     optimizer = torch.optim.SGD(model.parameters(), lr=workloads.LEARNING_RATE)

@@ -159,18 +159,8 @@ def torch_batched(workload: str, width: int) -> tuple[Step, float]:
         return timed(engines.torch_batched_step)
     import torch
 
-    torch.set_num_threads(1)
     xs, labels = spiral()
-    layers = MLP(float, spiral_sizes(width)).layers
-    linears = []
-    for layer in layers:
-        linear = torch.nn.Linear(len(layer[0][0]), len(layer), dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch.tensor([w for w, _ in layer], dtype=torch.float64))
-            linear.bias.copy_(torch.tensor([b for _, b in layer], dtype=torch.float64))
-        linears.append(linear)
-    model = torch.nn.Sequential(linears[0], torch.nn.ReLU(), linears[1], torch.nn.ReLU(),
-                                linears[2])
+    model = engines.torch_mlp(MLP(float, spiral_sizes(width)))
     x = torch.tensor(xs, dtype=torch.float64)
     y = torch.tensor(labels)
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
