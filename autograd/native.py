@@ -1,5 +1,5 @@
-"""A per-sample kernel run as machine code: its IR (native_lowering), compiled or loaded from
-the cache (native_cache), called through ctypes on numpy arrays of float64."""
+"""A per-sample kernel run as machine code: its IR (native_kernel, native_lowering), compiled
+or loaded from the cache (native_cache), called through ctypes on numpy arrays of float64."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from .kernels import ROW_KERNEL, SUM_KERNEL, KernelCode
 from .native_cache import NOT_INSTALLED, MachineCode
-from .native_lowering import kernel_module, sums_size
+from .native_kernel import kernel_module, sums_size
 
 try:
     import numpy as np

@@ -1,0 +1,298 @@
+"""The LLVM module of a per-sample kernel: one sample's code (lowered by native_lowering) run
+on LANES rows at once, in a loop over the rows that sums or stores each row's results in order.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from .kernels import ROW_KERNEL, SUM_KERNEL, KernelCode
+from .native_lowering import (
+    DOUBLE,
+    LANES,
+    VECTOR,
+    Emitter,
+    LoweringError,
+    Scope,
+    expression,
+    statements,
+)
+
+BLOCK = "rows_block"
+
+
+def kernel_module(code: KernelCode) -> str:
+    """An LLVM module of two functions of (params, rows, n, ...outputs), as the Python kernel's.
+
+    sum_over_rows(params, rows, n, sums, aux) adds row after row to sums (zeros, at least
+    1 + P long, rounded up to a multiple of LANES): sums[0] the value, sums[1 + k] its
+    gradient by parameter k; each_row(params, rows, n, values, gradients, aux) writes each
+    row's. aux[i][j] is row i's value of aux node j; rows[i][j] row i's number for batch input
+    j. Both call one function that computes LANES rows at once.
+    """
+    body = ast.parse("\n".join(code.body), "<kernel>").body
+    results = [cast(ast.Expr, line).value for line in ast.parse(
+        "\n".join((code.value, *code.gradients, *code.aux)), "<kernel>").body]
+    emitter = Emitter()
+    block = _block_function(code, body, results, emitter)
+    layout = _Layout(len(code.params), len(code.batch), len(code.aux))
+    header = [f"; per-sample kernel: {code.node_count} nodes, {len(code.params)} parameters, "
+              f"{len(code.batch)} batch inputs, {len(code.aux)} aux values",
+              *sorted(emitter.declarations.values()),
+              "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)",
+              "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)",
+              'attributes #0 = { nobuiltin "no-builtins" }']
+    return "\n".join([*header, "", block, _driver(SUM_KERNEL, layout),
+                      _driver(ROW_KERNEL, layout)])
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How many parameters, batch inputs and aux values; and a computed row's stride."""
+
+    params: int
+    batch: int
+    aux: int
+
+    @property
+    def stride(self) -> int:
+        """Doubles a row takes in the block's output: value, gradients, aux, rounded up."""
+        return _round_up(1 + self.params + self.aux)
+
+
+def _round_up(n: int) -> int:
+    return -(-n // LANES) * LANES
+
+
+def sums_size(params: int) -> int:
+    """How long sum_over_rows's sums must be."""
+    return _round_up(1 + params)
+
+
+def _block_function(code: KernelCode, body: list[ast.stmt], results: list[ast.expr],
+                    emitter: Emitter) -> str:
+    """rows_block(params, rows, out): LANES rows (contiguous) computed at once, each lane a row;
+    output k (the value, the gradients, the aux values, zeros up to the stride) written to
+    out[k * LANES ...], each as soon as it is known, so that it need not be kept."""
+    layout = _Layout(len(code.params), len(code.batch), len(code.aux))
+    scope = Scope(emitter, {}, _lookup_globals(code.names.globals), "the kernel's code")
+    lines: list[str] = []
+    emitter.lines = lines
+    for k, param in enumerate(code.params):  # invariant: LLVM may load it again, not keep it
+        pointer = emitter.emit("ptr", f"getelementptr inbounds double, ptr %params, i64 {k}")
+        scope.env[param] = emitter.emit(DOUBLE, f"load double, ptr {pointer.ref}, "
+                                                "!invariant.load !0")
+    if code.batch:
+        width = LANES * layout.batch
+        block = emitter.emit(f"<{width} x double>",
+                             f"load <{width} x double>, ptr %rows, align 8")
+        for j, leaf in enumerate(code.batch):
+            mask = ", ".join(f"i32 {j + lane * layout.batch}" for lane in range(LANES))
+            scope.env[leaf] = emitter.emit(
+                VECTOR[DOUBLE], f"shufflevector <{width} x double> {block.ref}, "
+                                f"<{width} x double> poison, <{LANES} x i32> <{mask}>")
+    ready = _ready_after(body, results)
+    padding = [ast.Constant(0.0)] * (layout.stride - len(results))
+    placed = {k for ks in ready.values() for k in ks}
+    for k in range(len(results) + len(padding)):
+        if k not in placed:  # reads no name the body sets: at the start
+            ready.setdefault(-1, []).append(k)
+
+    def store(k: int) -> None:
+        node = [*results, *padding][k]
+        value = emitter.widen(expression(node, scope))
+        at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %out, i64 {k * LANES}")
+        lines.append(f"  store {value.type} {value.ref}, ptr {at.ref}, align 8")
+
+    for k in ready.get(-1, []):
+        store(k)
+    for i, statement in enumerate(body):
+        statements([statement], scope)
+        for k in ready.get(i, []):
+            store(k)
+    return "\n".join([
+        f"define internal void @{BLOCK}(ptr noalias readonly %params, "
+        "ptr noalias readonly %rows, ptr noalias %out) noinline nounwind {",
+        *lines, "  ret void", "}", "!0 = !{}", ""])
+
+
+def _ready_after(body: list[ast.stmt], results: list[ast.expr]) -> dict[int, list[int]]:
+    """For each statement's index, the results whose names are all set by then (at the last
+    statement that sets one); results that read no local name are left out."""
+    last: dict[str, int] = {}
+    for i, statement in enumerate(body):
+        for target in _targets(statement):
+            last[target] = i
+    ready: dict[int, list[int]] = {}
+    for k, node in enumerate(results):
+        names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in last]
+        if names:
+            ready.setdefault(max(last[name] for name in names), []).append(k)
+    return ready
+
+
+def _targets(statement: ast.stmt) -> list[str]:
+    if isinstance(statement, ast.Assign):
+        return [t.id for t in statement.targets if isinstance(t, ast.Name)]
+    if isinstance(statement, ast.AugAssign | ast.AnnAssign) and isinstance(
+            statement.target, ast.Name):
+        return [statement.target.id]
+    return []
+
+
+def _transpose(emitter: Emitter, vectors: list[str]) -> list[str]:
+    """LANES vectors (registers) of LANES lanes as LANES vectors: lane l's of each, in order."""
+    kind = VECTOR[DOUBLE]
+
+    def shuffle(a: str, b: str, mask: tuple[int, ...]) -> str:
+        picked = ", ".join(f"i32 {m}" for m in mask)
+        return emitter.emit(kind, f"shufflevector {kind} {a}, {kind} {b}, "
+                                  f"<{LANES} x i32> <{picked}>").ref
+
+    a, b, c, d = vectors  # LANES is 4
+    ab_even, ab_odd = shuffle(a, b, (0, 4, 2, 6)), shuffle(a, b, (1, 5, 3, 7))
+    cd_even, cd_odd = shuffle(c, d, (0, 4, 2, 6)), shuffle(c, d, (1, 5, 3, 7))
+    return [shuffle(ab_even, cd_even, (0, 1, 4, 5)), shuffle(ab_odd, cd_odd, (0, 1, 4, 5)),
+            shuffle(ab_even, cd_even, (2, 3, 6, 7)), shuffle(ab_odd, cd_odd, (2, 3, 6, 7))]
+
+
+def _driver(name: str, layout: _Layout) -> str:
+    """The loop over blocks of LANES rows (the last padded with zeros), then, in order, each
+    row's outputs summed or stored."""
+    stride, width = layout.stride, layout.batch
+    padding = max(LANES * width, 1)
+    kind = VECTOR[DOUBLE]
+    if name == SUM_KERNEL:
+        outputs = "ptr noalias %sums"
+        emitter = Emitter()
+        for c in range(0, sums_size(layout.params), LANES):  # a whole block: LANES at once
+            loaded = []
+            for k in range(c, c + LANES):
+                at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %out, "
+                                         f"i64 {k * LANES}")
+                loaded.append(emitter.emit(kind, f"load {kind}, ptr {at.ref}, align 32").ref)
+            to = emitter.emit("ptr", f"getelementptr inbounds double, ptr %sums, i64 {c}")
+            total = emitter.emit(kind, f"load {kind}, ptr {to.ref}, align 8").ref
+            for lane_outputs in _transpose(emitter, loaded):  # the rows in order
+                total = emitter.emit(kind, f"fadd {kind} {total}, {lane_outputs}").ref
+            emitter.lines.append(f"  store {kind} {total}, ptr {to.ref}, align 8")
+        for lane in range(LANES):  # and each row's aux values
+            for j in range(layout.aux):
+                at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %out, "
+                                         f"i64 {(1 + layout.params + j) * LANES + lane}")
+                x = emitter.emit(DOUBLE, f"load double, ptr {at.ref}")
+                row_index = emitter.emit("i64", f"add i64 %start, {lane}")
+                first = emitter.emit("i64", f"mul i64 {row_index.ref}, {layout.aux}")
+                index = emitter.emit("i64", f"add i64 {first.ref}, {j}")
+                to = emitter.emit("ptr", f"getelementptr inbounds double, ptr %aux, "
+                                         f"i64 {index.ref}")
+                emitter.lines.append(f"  store double {x.ref}, ptr {to.ref}, align 8")
+        whole = emitter.lines
+        each = _lane_loop("sums", 1 + layout.params, 0, "0", add=True)
+    else:
+        outputs = "ptr noalias %values, ptr noalias %gradients"
+        whole = []
+        each = [*_lane_loop("values", 1, 0, "%row", add=False),
+                *(_lane_loop("gradients", layout.params, 1, f"%row_{layout.params}",
+                             add=False) if layout.params else [])]
+    if layout.aux:  # the rows of a block not whole (and of every block for each_row)
+        each += _lane_loop("aux", layout.aux, 1 + layout.params, f"%row_{layout.aux}",
+                           add=False)
+    return "\n".join([
+        f"define void @{name}(ptr noalias readonly %params, ptr noalias readonly %rows, "
+        f"i64 %n, {outputs}, ptr noalias %aux) nounwind {{",
+        "entry:",
+        f"  %out = alloca [{LANES * stride} x double], align 32",
+        f"  %pad = alloca [{padding} x double], align 32",
+        "  %any = icmp sgt i64 %n, 0",
+        "  br i1 %any, label %block, label %done",
+        "block:",
+        "  %start = phi i64 [ 0, %entry ], [ %next, %rows_done ]",
+        "  %left = sub i64 %n, %start",
+        f"  %full = icmp sge i64 %left, {LANES}",
+        f"  %offset = mul i64 %start, {width}",
+        "  %source = getelementptr inbounds double, ptr %rows, i64 %offset",
+        "  br i1 %full, label %run, label %partial",
+        "partial:",
+        f"  call void @llvm.memset.p0.i64(ptr %pad, i8 0, i64 {padding * 8}, i1 false)",
+        f"  %bytes = mul i64 %left, {width * 8}",
+        "  call void @llvm.memcpy.p0.p0.i64(ptr %pad, ptr %source, i64 %bytes, i1 false)",
+        "  br label %run",
+        "run:",
+        "  %from = phi ptr [ %source, %block ], [ %pad, %partial ]",
+        f"  call void @{BLOCK}(ptr %params, ptr %from, ptr %out)",
+        f"  %lanes = select i1 %full, i64 {LANES}, i64 %left",
+        "  %fast = and i1 %full, " + ("true" if whole else "false"),
+        "  br i1 %fast, label %whole, label %lane",
+        "whole:",
+        *whole,
+        "  br label %rows_done",
+        "lane:",
+        "  %l = phi i64 [ 0, %run ], [ %l_next, %lane_done ]",
+        "  %row = add i64 %start, %l",
+        *(f"  %row_{count} = mul i64 %row, {count}"
+          for count in sorted({layout.params, layout.aux} - {0})),
+        "  br label %lane_0",
+        *_chain(each),
+        "lane_done:",
+        "  %l_next = add i64 %l, 1",
+        "  %more_lanes = icmp slt i64 %l_next, %lanes",
+        "  br i1 %more_lanes, label %lane, label %rows_done",
+        "rows_done:",
+        f"  %next = add i64 %start, {LANES}",
+        "  %more = icmp slt i64 %next, %n",
+        "  br i1 %more, label %block, label %done",
+        "done:",
+        "  ret void",
+        "}", ""])
+
+
+def _lane_loop(array: str, count: int, first: int, base: str, add: bool) -> list[str]:
+    """A loop (as lines, LOOP for its label) over the row's outputs first..first+count-1,
+    out[(first + k) * LANES + l], added to or stored in array[base + k]."""
+    return [
+        "LOOP:",
+        "  %LOOP_k = phi i64 [ 0, %LOOP_enter ], [ %LOOP_k_next, %LOOP ]",
+        f"  %LOOP_output = add i64 %LOOP_k, {first}",
+        f"  %LOOP_scaled = mul i64 %LOOP_output, {LANES}",
+        "  %LOOP_lane = add i64 %LOOP_scaled, %l",
+        "  %LOOP_from = getelementptr inbounds double, ptr %out, i64 %LOOP_lane",
+        "  %LOOP_x = load double, ptr %LOOP_from",
+        f"  %LOOP_at = add i64 {base}, %LOOP_k",
+        f"  %LOOP_to = getelementptr inbounds double, ptr %{array}, i64 %LOOP_at",
+        *(["  %LOOP_old = load double, ptr %LOOP_to",
+           "  %LOOP_new = fadd double %LOOP_old, %LOOP_x",
+           "  store double %LOOP_new, ptr %LOOP_to"] if add else
+          ["  store double %LOOP_x, ptr %LOOP_to"]),
+        "  %LOOP_k_next = add i64 %LOOP_k, 1",
+        f"  %LOOP_more = icmp slt i64 %LOOP_k_next, {count}",
+        "  br i1 %LOOP_more, label %LOOP, label %LOOP_exit",
+    ]
+
+
+def _chain(loops: list[str]) -> list[str]:
+    """The lane loops one after another: lane_0, lane_1, ..., then lane_done."""
+    starts = [i for i, line in enumerate(loops) if line == "LOOP:"]
+    chained: list[str] = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(loops)
+        label = f"lane_{n}"
+        enter = "lane" if n == 0 else f"lane_{n - 1}"
+        exit_ = f"lane_{n + 1}" if n + 1 < len(starts) else "lane_done"
+        for line in loops[start:end]:
+            chained.append(line.replace("%LOOP_enter", f"%{enter}")
+                           .replace("%LOOP_exit", f"%{exit_}")
+                           .replace("LOOP", label))
+    return chained
+
+
+def _lookup_globals(names: dict[str, Any]) -> Callable[[str], object]:
+    def lookup(name: str) -> object:
+        if name not in names:
+            raise LoweringError(f"cannot compile the kernel to machine code: {name} is unbound")
+        return names[name]
+
+    return lookup
