@@ -17,6 +17,7 @@ from .draw import (
 )
 from .explain import Explained, explain
 from .files import write_atomically
+from .forward import jacobian, jvp
 from .functional import grad, hessian, hvp
 from .graph import topological_order
 from .kernels import BatchStep
@@ -107,6 +108,8 @@ __all__ = [
     "hessian",
     "hvp",
     "hypot",
+    "jacobian",
+    "jvp",
     "keep",
     "leaky_relu",
     "log",

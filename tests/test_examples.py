@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import autograd
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WRITES = {
     "seed_graph.py": ["seed_graph.svg"],
@@ -24,6 +26,7 @@ LECTURES = ["learning_rates.py", "moons.py", "network_2_2_1.py", "network_2_2_2.
             "network_2_3_1.py", "nudge.py", "spiral.py", "xor.py", "zero_init.py"]
 SHARED = ["arguments.py", "plotting.py"]  # modules the examples import, not scripts
 TORCH = ["to_torch.py"]  # needs PyTorch, and writes nothing: run below with small sizes
+PRINTS = ["forward_mode.py"]  # writes nothing: run below with small sizes
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +37,7 @@ def examples_importable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_example_is_tested() -> None:
     scripts = sorted(p.name for p in EXAMPLES.glob("*.py"))
-    assert scripts == sorted([*WRITES, *LECTURES, *SHARED, *TORCH])
+    assert scripts == sorted([*WRITES, *LECTURES, *SHARED, *TORCH, *PRINTS])
 
 
 def test_the_torch_example_trains_both_alike_then_torch_at_scale(
@@ -50,6 +53,24 @@ def test_the_torch_example_trains_both_alike_then_torch_at_scale(
     assert out.startswith("epoch   chainrule loss        torch loss            difference\n")
     assert "torch: 5 epochs of one batch of 2,000 points in" in out
     assert "back in chainrule: MLP(nin=2, nouts=[16, 16, 1]" in out
+
+
+def test_the_forward_mode_example_counts_the_passes_of_each_mode(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    example = runpy.run_path(str(EXAMPLES / "forward_mode.py"))
+    result = example["main"](n=30, repeat=1)
+    wide_in, wide_out = result["30 inputs -> 1 output"], result["1 input -> 30 outputs"]
+    # (forward passes, backward passes, seconds): n passes against 1 + 1, and 1 against 1 + n
+    assert [counts[:2] for counts in wide_in.values()] == [(30, 0), (1, 1)]
+    assert [counts[:2] for counts in wide_out.values()] == [(1, 0), (1, 30)]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["forward", "mode", "reverse", "mode"]
+    assert lines[1].startswith("30 inputs -> 1 output") and "1 + 1 passes" in lines[1]
+    assert lines[2].startswith("1 input -> 30 outputs") and "1 + 30 passes" in lines[2]
+    rate = 9.8
+    forward = autograd.jacobian(lambda r: example["trajectory"](r, 30), [rate], mode="forward")
+    reverse = autograd.jacobian(lambda r: example["trajectory"](r, 30), [rate], mode="reverse")
+    assert [row[0] for row in forward] == pytest.approx([row[0] for row in reverse], rel=1e-12)
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -79,7 +100,7 @@ def test_example_writes_its_pictures(script: str, tmp_path: Path,
         assert "tanh′" in svg and "df/dx" in svg
 
 
-@pytest.mark.parametrize("script", sorted({*WRITES, *LECTURES, *TORCH}))
+@pytest.mark.parametrize("script", sorted({*WRITES, *LECTURES, *TORCH, *PRINTS}))
 def test_example_prints_its_help_and_writes_nothing(script: str, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,7 +111,7 @@ def test_example_prints_its_help_and_writes_nothing(script: str, tmp_path: Path,
     assert exit.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: {script} [-h]"), out
-    assert "OUTPUT_DIR" in out or script in TORCH
+    assert "OUTPUT_DIR" in out or script in TORCH + PRINTS
     assert list(tmp_path.iterdir()) == []
 
 
