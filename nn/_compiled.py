@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import BatchStep, CompiledStep, Value, compile, numbers_refused, topological_order
+from autograd import BatchStep, Value, compile, numbers_refused, topological_order
 
 from . import losses
 from .module import Module
 
 Rows = Sequence[Sequence[float]]
+_ONE_ROW: list[list[float]] = [[]]  # the L2 term's kernel runs once
 # float(target) would succeed, but the compiled graph would hold the first batch's number
 _HOLD_VALUES = "a compiled loss must compute with its Values, or every batch gets the first's"
 
@@ -34,11 +35,14 @@ class CompiledLoss:
         self._backend = backend
         self._kernel: BatchStep | None = None
         self._used_params: list[Value] = []  # those the loss reaches, in the kernel's order
+        self._unreached: list[Value] = []  # their gradient is 0
+        self._weight_slots: list[int | None] = []  # each weight's place in _used_params
         self._columns: list[int] | None = None  # the row's numbers the loss reads; None: all
-        self._penalty: CompiledStep | None = None
+        self._penalty: BatchStep | None = None  # the L2 term: a kernel of no batch input
         self._weights = weights
         if l2 and weights:
-            self._penalty = compile(losses.l2(weights, l2, n), weights)
+            self._penalty = compile(losses.l2(weights, l2, n), weights, batch_inputs=[],
+                                    backend=backend)
 
     def check_data(self, X: Rows, y: Sequence[object]) -> None:
         """Refuse a bad row or target now, as training would: a graph sees only its trace's."""
@@ -57,19 +61,23 @@ class CompiledLoss:
         rows = [[*row, *self._target_values(t)] for row, t in zip(X, y, strict=True)]
         if self._columns is not None:
             rows = [[row[c] for c in self._columns] for row in rows]
-        values = [p.data for p in self._used_params]
-        total, grads, outputs = kernel.with_aux(values, rows)
+        total, grads, outputs = kernel.with_aux([p.data for p in self._used_params], rows)
         m = len(X)
-        for p in self._params:
-            p.grad = 0.0  # a parameter the loss does not reach
-        for p, g in zip(self._used_params, _floats(grads), strict=True):
-            p.grad = g / m
+        gradients = [g / m for g in _floats(grads)]
+        for p in self._unreached:
+            p.grad = 0.0
         loss = total / m
-        if self._penalty is not None:
-            penalty, penalty_grads = self._penalty([w.data for w in self._weights])
-            for w, g in zip(self._weights, penalty_grads, strict=True):
-                w.grad += g
+        if self._penalty is not None:  # added after the division, as in eager training
+            penalty, penalty_grads = self._penalty([w.data for w in self._weights], _ONE_ROW)
+            for w, slot, g in zip(self._weights, self._weight_slots, _floats(penalty_grads),
+                                  strict=True):
+                if slot is None:
+                    w.grad += g
+                else:
+                    gradients[slot] += g
             loss += penalty
+        for p, g in zip(self._used_params, gradients, strict=True):
+            p.grad = g
         return loss, [_floats(row) for row in outputs]
 
     def _compile(self, row: Sequence[float], target: object) -> BatchStep:
@@ -86,6 +94,9 @@ class CompiledLoss:
         outputs = [prediction] if isinstance(prediction, Value) else list(prediction)
         in_graph = {id(node) for node in topological_order(loss)}
         self._used_params = [p for p in self._params if id(p) in in_graph]
+        self._unreached = [p for p in self._params if id(p) not in in_graph]
+        slots = {id(p): k for k, p in enumerate(self._used_params)}
+        self._weight_slots = [slots.get(id(w)) for w in self._weights]
         leaves = [*inputs, *target_leaves]
         columns = [c for c, leaf in enumerate(leaves) if id(leaf) in in_graph]
         self._columns = None if len(columns) == len(leaves) else columns
