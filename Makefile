@@ -62,9 +62,10 @@ lint: install
 	$(BIN)/mypy
 
 # The benchmarks compare with micrograd and PyTorch (the bench and parity extras), the native
-# backend's installed with every environment; matplotlib draws the crossover.
+# backend's installed with every environment; matplotlib draws the crossover. The figures are
+# PyTorch 2.13.0's, the version CI tests.
 bench:
-	$(MAKE) install EXTRAS=dev,bench,parity,examples
+	PIP_CONSTRAINT=$(CURDIR)/.ci/constraints.txt $(MAKE) install EXTRAS=dev,bench,parity,examples
 	$(BIN)/python benchmarks/speed.py --plot docs/pictures/crossover.png
 	$(BIN)/python benchmarks/fit_compile.py
 

@@ -323,6 +323,9 @@ def test_a_layout_that_takes_too_long_is_stopped(tmp_path: Path) -> None:
 @needs_proc
 def test_an_interrupt_stops_the_layout() -> None:
     drawing = autograd.draw(one_input_feeding_every_step())
+    # Ctrl-C as an interactive Python gets it, also where this run was started ignoring SIGINT
+    # (in the background of a non-interactive shell, as a CI job may be)
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     interrupt = threading.Timer(0.3, signal.pthread_kill,
                                 (threading.get_ident(), signal.SIGINT))
     interrupt.start()
@@ -331,6 +334,7 @@ def test_an_interrupt_stops_the_layout() -> None:
             drawing.pipe(format="svg")
     finally:
         interrupt.cancel()
+        signal.signal(signal.SIGINT, handler)
     assert dot_children() == []
 
 
