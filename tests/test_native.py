@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_kernels import same
+from test_kernels import run_case, same
 
 import autograd
 from autograd import OPS, Op, Value, define_op, native_cache, sigmoid
 from autograd.native_lowering import LoweringError
-from autograd.testing import op_with_inputs
+from autograd.testing import Block, op_with_inputs, programs
 
 pytest.importorskip("llvmlite", reason="llvmlite is not installed (chainrule[native])")
 pytest.importorskip("numpy", reason="numpy is not installed (chainrule[native])")
@@ -91,6 +91,28 @@ def test_every_op_is_eager_bit_for_bit_at_zeros_infinities_and_nan(name: str) ->
                for key, domain in op.param_domains]
     for params in itertools.product(*choices):
         assert_native_is_eager(op.bind(**dict(params)) if params else op, rows)
+
+
+def table_blocks() -> dict[str, Block]:
+    """Every op the native backend lowers, as a block of random programs (params at the middle
+    of their domains): inputs leave the domains too, giving inf and nan, bit for bit."""
+    blocks: dict[str, Block] = {}
+    for name in LOWERED:
+        op = OPS[name]
+        params = {key: (d.low + d.high) / 2 for key, d in op.param_domains}
+        blocks[name] = (op.arity, op.bind(**params) if params else op)
+    return blocks
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_random_graphs_of_every_op_are_eager_bit_for_bit(data: st.DataObject) -> None:
+    program = data.draw(programs(max_leaves=4, max_steps=12, blocks=table_blocks()))
+    n_params = data.draw(st.integers(0, len(program.leaves)))
+    width = len(program.leaves) - n_params
+    rows = data.draw(st.lists(st.lists(st.floats(-3.0, 3.0), min_size=width, max_size=width),
+                              max_size=9))
+    run_case(program, n_params, rows, backend="native")
 
 
 def softplus_forward(x: float) -> float:
