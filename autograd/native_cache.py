@@ -72,7 +72,10 @@ class MachineCode:
         if code is None:
             code = compile_ir(ir)
             if path is not None:
-                write_atomically(path, _entry(key, code))
+                try:
+                    write_atomically(path, _entry(key, code))
+                except OSError as error:  # a full disk, say: the code still runs
+                    warnings.warn(f"a compiled kernel was not cached: {error}", stacklevel=4)
         self.key = key
         # an empty module for the engine, which then takes the object code as it is; the
         # engine owns its target machine, and frees it with itself

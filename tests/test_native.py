@@ -202,6 +202,17 @@ def test_a_folder_others_may_write_or_own_is_not_used(private_cache: Path) -> No
             compile_demo()
 
 
+def test_a_cache_entry_that_cannot_be_written_is_only_warned_of(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(path: object, content: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(native_cache, "write_atomically", full_disk)
+    with pytest.warns(UserWarning, match="a compiled kernel was not cached: .*No space left"):
+        step = compile_demo()
+    assert float(step([0.5, -0.25, 0.125], [[1.0, 2.0]])[0]) == math.tanh(0.5 - 0.5 + 0.125)
+
+
 def test_without_llvmlite_the_native_backend_says_what_to_install(
         monkeypatch: pytest.MonkeyPatch) -> None:
     native_cache._llvm.cache_clear()
