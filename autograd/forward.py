@@ -22,6 +22,12 @@ from .value import Value
 Mode = Literal["auto", "forward", "reverse"]
 
 
+def _operators(op: Op) -> tuple[Callable[[Dual, object], Dual], Callable[[Dual, object], Dual]]:
+    """The methods for a binary operator: self op other, and other op self."""
+    return (lambda self, other: _apply(op, self, other),
+            lambda self, other: _apply(op, other, self))
+
+
 class Dual:
     """A number with its tangent, its derivative along the direction jvp was given."""
 
@@ -39,29 +45,10 @@ class Dual:
                              f" compute with autograd's functions, autograd.{name}(x), and "
                              "arithmetic") from None
 
-    def __add__(self, other: object) -> Dual:
-        return _apply(ADD, self, other)
-
-    def __radd__(self, other: object) -> Dual:
-        return _apply(ADD, other, self)
-
-    def __sub__(self, other: object) -> Dual:
-        return _apply(SUB, self, other)
-
-    def __rsub__(self, other: object) -> Dual:
-        return _apply(SUB, other, self)
-
-    def __mul__(self, other: object) -> Dual:
-        return _apply(MUL, self, other)
-
-    def __rmul__(self, other: object) -> Dual:
-        return _apply(MUL, other, self)
-
-    def __truediv__(self, other: object) -> Dual:
-        return _apply(DIV, self, other)
-
-    def __rtruediv__(self, other: object) -> Dual:
-        return _apply(DIV, other, self)
+    __add__, __radd__ = _operators(ADD)
+    __sub__, __rsub__ = _operators(SUB)
+    __mul__, __rmul__ = _operators(MUL)
+    __truediv__, __rtruediv__ = _operators(DIV)
 
     def __pow__(self, other: object) -> Dual:
         if isinstance(other, numbers.Real):  # a number exponent: the pow op, as for a Value
