@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from . import ops
 from .python_parser import join_lines, parse_expression
 from .value import Value
 
@@ -35,12 +36,12 @@ class FormulaFunction:
     params: tuple[str, ...] = ()
 
 
+# every function of one scalar that ops defines for an op of the table, and three with params
 FUNCTIONS: dict[str, FormulaFunction] = {
-    name: FormulaFunction(getattr(Value, method))
-    for name, method in [("abs", "__abs__"), ("cos", "cos"), ("exp", "exp"), ("log", "log"),
-                         ("relu", "relu"), ("sigmoid", "sigmoid"), ("sign", "sign"),
-                         ("sin", "sin"), ("sqrt", "sqrt"), ("tanh", "tanh")]
-} | {"leaky_relu": FormulaFunction(Value.leaky_relu, ("slope",)),
+    name: FormulaFunction(function) for name, function in vars(ops).items()
+    if type(function) is ops.Function
+} | {"abs": FormulaFunction(Value.__abs__),
+     "leaky_relu": FormulaFunction(Value.leaky_relu, ("slope",)),
      "step": FormulaFunction(Value.step, ("low", "high"))}
 
 _OPERATORS: dict[type[ast.operator], Callable[[Value, Operand], Value]] = {

@@ -395,6 +395,8 @@ def register(op: Op) -> Op:
     return op
 
 
+# --- arithmetic ---
+
 # Subtraction and division are primitives, not compositions: one node instead of two, and a
 # correctly rounded quotient (a * b**-1 rounds twice).
 ADD = register(Op("add", "+", 2, lambda a, b: a + b,
@@ -408,6 +410,8 @@ DIV = register(Op("div", "÷", 2, _div,
                   lambda a, b, out: (div(1.0, b), -div(out, b)),
                   (ANYWHERE, Domain(-1e3, 1e3, avoid=(0.0,)))))
 NEG = register(Op("neg", "−", 1, lambda a: -a, lambda a, out: (-1.0,), (ANYWHERE,)))
+# --- powers (and keep, the mask their rules use) ---
+
 # d x^c/dx = c x^(c-1); 0 when c = 0, as PyTorch gives (not 0 * inf at x = 0)
 POW = register(Op("pow", "**{exponent:g}", 1, lambda a, exponent: _pow(a, exponent),
                   lambda a, out, exponent: (
@@ -435,12 +439,16 @@ def _pow_xy_derivatives(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
 
 POW_XY = register(Op("pow_xy", "**", 2, _pow, _pow_xy_derivatives,
                      (Domain(0.0, 10.0, avoid=(0.0,)), Domain(-5.0, 5.0))))
+# --- exponential, logarithm, root, sine and cosine ---
+
 EXP = register(Op("exp", "exp", 1, _exp, lambda a, out: (out,), (Domain(-700.0, 700.0),)))
 LOG = register(Op("log", "log", 1, _log, lambda a, out: (div(1.0, a),), (POSITIVE,)))
 # d sqrt(x)/dx = 1 / (2 sqrt(x))
 SQRT = register(Op("sqrt", "√", 1, _sqrt, lambda a, out: (div(0.5, out),), (POSITIVE,)))
 SIN = register(Op("sin", "sin", 1, _sin, lambda a, out: (cos(a),), (ANYWHERE,)))
 COS = register(Op("cos", "cos", 1, _cos, lambda a, out: (-sin(a),), (ANYWHERE,)))
+# --- activations ---
+
 # tanh and sigmoid take their derivatives from their outputs through ops of their own, as
 # PyTorch's tanh_backward and sigmoid_backward do: a second derivative is then the one product
 # -2t or 1 - 2s, not a sum of two terms that cancel where the second derivative nears 0.
@@ -479,6 +487,8 @@ LEAKY_RELU = register(Op("leaky_relu", "LeakyReLU({slope:g})", 1, _leaky_relu,
                          lambda a, out, slope: (step(a, slope, 1.0),), (KINK_AT_ZERO,),
                          params=(("slope", 0.01),),
                          param_domains=(("slope", Domain(0.0, 1.0)),)))
+# --- kinks and steps ---
+
 # NOTE: abs'(0) = sign(0) = 0, as in PyTorch.
 ABS = register(Op("abs", "|·|", 1, abs, lambda a, out: (sign(a),), (KINK_AT_ZERO,)))
 SIGN = register(Op("sign", "sign", 1, _sign, lambda a, out: (0.0,), (KINK_AT_ZERO,)))

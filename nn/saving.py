@@ -36,6 +36,8 @@ def save(model: Module, path: str | os.PathLike[str], *, optimizer: Optimizer | 
          scheduler: Scheduler | None = None) -> Path:
     """Write model's architecture and weights (and training state) to path as JSON, atomically.
 
+    The names of frozen parameters (requires_grad False) go in too, and load freezes them again.
+
     With an optimizer or scheduler, their state_dict() goes in too: load_training_state reads
     it back into an optimizer made on the loaded model's parameters() (and its scheduler).
     """
@@ -48,6 +50,9 @@ def save(model: Module, path: str | os.PathLike[str], *, optimizer: Optimizer | 
             raise ValueError(f"cannot save a non-finite parameter: {name} = {value}")
     document = {"format": FORMAT, "version": VERSION, "module": kind,
                 "config": model.config(), "state": state}
+    frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
+    if frozen:  # only then, so a model with none saves as it always has
+        document["frozen"] = frozen
     for key, part in (("optimizer", optimizer), ("scheduler", scheduler)):
         if part is not None:
             document[key] = part.state_dict()
@@ -205,7 +210,19 @@ def _model_from(document: Any, max_parameters: int) -> Module:
                          f"{len(state):,}")
     model = cls(**config, seed=0)
     model.load_state_dict(state)
+    _freeze(model, document.get("frozen", []))
     return model
+
+
+def _freeze(model: Module, names: object) -> None:
+    """Set requires_grad False on the parameters the document lists as frozen."""
+    parameters = dict(model.named_parameters())
+    if not isinstance(names, list) or not all(
+            isinstance(name, str) and name in parameters for name in names):
+        raise ValueError(f"\"frozen\" must be a list of the model's parameter names, got "
+                         f"{names!r:.60}")
+    for name in names:
+        parameters[name].requires_grad = False
 
 
 def _amount(count: int) -> str:

@@ -203,8 +203,9 @@ def test_the_help_lists_the_formula_languages_functions(capsys: pytest.CaptureFi
     with pytest.raises(SystemExit):
         main(["--help"])
     out = " ".join(capsys.readouterr().out.split())  # as argparse wraps it for this terminal
-    assert ("the functions abs clip(x, a, b) cos exp leaky_relu(x, slope) log relu sigmoid sign "
-            "sin sqrt step(x, low, high) tanh.") in out
+    assert ("the functions abs acos asin atan clip(x, a, b) cos cosh exp expm1 "
+            "leaky_relu(x, slope) log log10 log1p log2 relu sigmoid sign sin sinh softplus sqrt "
+            "step(x, low, high) tan tanh.") in out
 
 
 def test_a_10_megabyte_formula_is_refused_at_once() -> None:

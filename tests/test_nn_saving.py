@@ -205,6 +205,11 @@ BAD_FILES = {
                             "it holds an integer of 401 digits, too large for a float"),
     "nouts not a list": (with_change("config", {"nin": 2, "nouts": 3}),
                          "nouts must be a non-empty list"),
+    "frozen not a list": (with_change("frozen", "layers.0"),
+                          "\"frozen\" must be a list of the model's parameter names, got "
+                          "'layers.0'"),
+    "frozen unknown name": (with_change("frozen", ["layers.9.neurons.0.w.0"]),
+                            "\"frozen\" must be a list of the model's parameter names"),
 }
 
 
@@ -336,6 +341,17 @@ def test_a_non_finite_optimizer_state_cannot_be_saved(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot save a non-finite number"):
         nn.save(model, tmp_path / "n.json", optimizer=optimizer)
     assert not (tmp_path / "n.json").exists()
+
+
+def test_frozen_parameters_stay_frozen_through_a_save_and_a_load(tmp_path: Path) -> None:
+    model = nn.MLP(2, [2, 1], seed=0)
+    model.layers[0].requires_grad_(False)
+    path = nn.save(model, tmp_path / "frozen.json")
+    assert json.loads(path.read_text())["frozen"] == [
+        name for name, _ in model.named_parameters() if name.startswith("layers.0.")]
+    loaded = nn.load(path)
+    assert [p.requires_grad for p in loaded.parameters()] == [False] * 6 + [True] * 3
+    assert "frozen" not in json.loads(nn.save(nn.MLP(2, [1], seed=0), path).read_text())
 
 
 def test_dropout_is_saved_with_the_architecture(tmp_path: Path) -> None:
