@@ -613,6 +613,9 @@ class Function:
     def __call__(self, x: Any) -> Any:
         if type(x) is float:  # backward's path, first
             return self._on_float(x)
+        build = _node_builders.get(type(x))  # a Value or a Symbol: create_graph's path
+        if build is not None:
+            return build(self._op, x)
         if isinstance(x, Number):
             return self._on_float(to_float(x))
         build = _registered_builder(x)
