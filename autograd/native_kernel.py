@@ -1,5 +1,7 @@
 """The LLVM module of a per-sample kernel: one sample's code (lowered by native_lowering) run
 on LANES rows at once, in a loop over the rows that sums or stores each row's results in order.
+The sample's code is cut into functions of PART statements each, since LLVM's time on a function
+grows faster than its length: so the compile time grows about as the sample's graph.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from .native_lowering import (
     VECTOR,
     Emitter,
     LoweringError,
+    Operand,
     Scope,
     expression,
     statements,
 )
 
-BLOCK = "rows_block"
+PART_NAME = "rows_part_"
+PART = 200  # statements of the sample's code a function computes
 
 
 def kernel_module(code: KernelCode) -> str:
@@ -31,31 +35,34 @@ def kernel_module(code: KernelCode) -> str:
     1 + P long, rounded up to a multiple of LANES): sums[0] the value, sums[1 + k] its
     gradient by parameter k; each_row(params, rows, n, values, gradients, aux) writes each
     row's. aux[i][j] is row i's value of aux node j; rows[i][j] row i's number for batch input
-    j. Both call one function that computes LANES rows at once.
+    j. Both call the part functions in turn, which compute LANES rows at once.
     """
     body = ast.parse("\n".join(code.body), "<kernel>").body
     results = [cast(ast.Expr, line).value for line in ast.parse(
         "\n".join((code.value, *code.gradients, *code.aux)), "<kernel>").body]
     emitter = Emitter()
-    block = _block_function(code, body, results, emitter)
-    layout = _Layout(len(code.params), len(code.batch), len(code.aux))
+    parts, frame = _part_functions(code, body, results, emitter)
+    layout = _Layout(len(code.params), len(code.batch), len(code.aux), len(parts), frame)
     header = [f"; per-sample kernel: {code.node_count} nodes, {len(code.params)} parameters, "
               f"{len(code.batch)} batch inputs, {len(code.aux)} aux values",
               *sorted(emitter.declarations.values()),
               "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)",
               "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)",
               'attributes #0 = { nobuiltin "no-builtins" }']
-    return "\n".join([*header, "", block, _driver(SUM_KERNEL, layout),
+    return "\n".join([*header, "", *parts, "!0 = !{}", "", _driver(SUM_KERNEL, layout),
                       _driver(ROW_KERNEL, layout)])
 
 
 @dataclass(frozen=True)
 class _Layout:
-    """How many parameters, batch inputs and aux values; and a computed row's stride."""
+    """How many parameters, batch inputs and aux values, part functions and slots of their
+    frame; and a computed row's stride."""
 
     params: int
     batch: int
     aux: int
+    parts: int = 1
+    frame: int = 0
 
     @property
     def stride(self) -> int:
@@ -72,51 +79,122 @@ def sums_size(params: int) -> int:
     return _round_up(1 + params)
 
 
-def _block_function(code: KernelCode, body: list[ast.stmt], results: list[ast.expr],
-                    emitter: Emitter) -> str:
-    """rows_block(params, rows, out): LANES rows (contiguous) computed at once, each lane a row;
-    output k (the value, the gradients, the aux values, zeros up to the stride) written to
-    out[k * LANES ...], each as soon as it is known, so that it need not be kept."""
-    layout = _Layout(len(code.params), len(code.batch), len(code.aux))
-    scope = Scope(emitter, {}, _lookup_globals(code.names.globals), "the kernel's code")
-    lines: list[str] = []
-    emitter.lines = lines
-    for k, param in enumerate(code.params):  # invariant: LLVM may load it again, not keep it
-        pointer = emitter.emit("ptr", f"getelementptr inbounds double, ptr %params, i64 {k}")
-        scope.env[param] = emitter.emit(DOUBLE, f"load double, ptr {pointer.ref}, "
-                                                "!invariant.load !0")
-    if code.batch:
-        width = LANES * layout.batch
-        block = emitter.emit(f"<{width} x double>",
-                             f"load <{width} x double>, ptr %rows, align 8")
-        for j, leaf in enumerate(code.batch):
-            mask = ", ".join(f"i32 {j + lane * layout.batch}" for lane in range(LANES))
-            scope.env[leaf] = emitter.emit(
-                VECTOR[DOUBLE], f"shufflevector <{width} x double> {block.ref}, "
-                                f"<{width} x double> poison, <{LANES} x i32> <{mask}>")
+Step = tuple[ast.stmt | None, list[int]]  # a statement, and the outputs known after it
+
+
+def _part_functions(code: KernelCode, body: list[ast.stmt], results: list[ast.expr],
+                    emitter: Emitter) -> tuple[list[str], int]:
+    """The functions rows_part_0, 1, ... (params, rows, out, frame), each PART statements of
+    the body on LANES rows (contiguous) at once, each lane a row, and how many slots of LANES
+    doubles their frame takes. Output k (the value, the gradients, the aux values, zeros up to
+    the stride) is written to out[k * LANES ...] as soon as it is known, so that it need not
+    be kept; a value one part sets and a later part reads goes through its slot of the frame.
+    """
+    stride = _Layout(len(code.params), len(code.batch), len(code.aux)).stride
+    outputs = [*results, *[ast.Constant(0.0)] * (stride - len(results))]
     ready = _ready_after(body, results)
-    padding = [ast.Constant(0.0)] * (layout.stride - len(results))
     placed = {k for ks in ready.values() for k in ks}
-    for k in range(len(results) + len(padding)):
-        if k not in placed:  # reads no name the body sets: at the start
-            ready.setdefault(-1, []).append(k)
+    first = [k for k in range(len(outputs)) if k not in placed]  # read no name the body sets
+    parts: list[list[Step]] = [[(body[i], ready.get(i, []))
+                                for i in range(start, min(start + PART, len(body)))]
+                               for start in range(0, max(len(body), 1), PART)]
+    parts[0].insert(0, (None, first))
+    inputs = _Inputs(code)
+    local = {*inputs.params, *inputs.batch, *(name for s in body for name in _targets(s))}
+    reads = [_free_reads(steps, outputs, local) for steps in parts]
+    last_read = {name: p for p, names in enumerate(reads) for name in names
+                 if name not in inputs.params and name not in inputs.batch}
+    inputs.slots = {name: slot for slot, name in enumerate(last_read)}
+    functions = []
+    for p, steps in enumerate(parts):
+        emitter.lines, emitter.splats = [], {}
+        scope = Scope(emitter, {}, _lookup_globals(code.names.globals), "the kernel's code")
+        inputs.block = None
+        for statement, ks in steps:
+            if statement is not None:
+                inputs.bind(statement, scope, local)
+                statements([statement], scope)
+            for k in ks:
+                inputs.bind(outputs[k], scope, local)
+                _store(emitter, emitter.widen(expression(outputs[k], scope)), "out", k)
+        set_here = {name for statement, _ in steps if statement for name in _targets(statement)}
+        for name in sorted(name for name in set_here if last_read.get(name, -1) > p):
+            inputs.kinds[name] = scope.env[name].type  # for a later part to read it
+            _store(emitter, scope.env[name], "frame", inputs.slots[name])
+        functions.append("\n".join([
+            f"define internal void @{PART_NAME}{p}(ptr noalias readonly %params, "
+            "ptr noalias readonly %rows, ptr noalias %out, ptr noalias %frame) "
+            "noinline nounwind {", *emitter.lines, "  ret void", "}", ""]))
+    return functions, len(inputs.slots)
 
-    def store(k: int) -> None:
-        node = [*results, *padding][k]
-        value = emitter.widen(expression(node, scope))
-        at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %out, i64 {k * LANES}")
-        lines.append(f"  store {value.type} {value.ref}, ptr {at.ref}, align 8")
 
-    for k in ready.get(-1, []):
-        store(k)
-    for i, statement in enumerate(body):
-        statements([statement], scope)
-        for k in ready.get(i, []):
-            store(k)
-    return "\n".join([
-        f"define internal void @{BLOCK}(ptr noalias readonly %params, "
-        "ptr noalias readonly %rows, ptr noalias %out) noinline nounwind {",
-        *lines, "  ret void", "}", "!0 = !{}", ""])
+def _free_reads(steps: list[Step], outputs: list[ast.expr], local: set[str]) -> list[str]:
+    """The local names the steps read before they set them, in the order first read."""
+    set_here: set[str] = set()
+    free: dict[str, None] = {}
+    for statement, ks in steps:
+        if statement is not None:
+            free.update((name, None) for name in _reads(statement)
+                        if name in local and name not in set_here)
+            set_here.update(_targets(statement))
+        for k in ks:
+            free.update((name, None) for name in _reads(outputs[k])
+                        if name in local and name not in set_here)
+    return list(free)
+
+
+def _store(emitter: Emitter, value: Operand, array: str, slot: int) -> None:
+    """value into array's slot (LANES doubles)."""
+    at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %{array}, i64 {slot * LANES}")
+    emitter.lines.append(f"  store {value.type} {value.ref}, ptr {at.ref}, align 32")
+
+
+class _Inputs:
+    """Where a part finds a name it reads before it sets it: a parameter (which LLVM may load
+    again, not keep), one of the row's batch inputs, or the slot of the frame an earlier part
+    left it in."""
+
+    def __init__(self, code: KernelCode) -> None:
+        self.params = {name: k for k, name in enumerate(code.params)}
+        self.batch = {name: j for j, name in enumerate(code.batch)}
+        self.slots: dict[str, int] = {}
+        self.kinds: dict[str, str] = {}  # each slot's IR type
+        self.block: Operand | None = None  # the part's load of its LANES rows
+
+    def bind(self, node: ast.AST, scope: Scope, local: set[str]) -> None:
+        """Load the local names node reads that scope does not have yet, as it is lowered."""
+        for name in _reads(node):
+            if name in local and name not in scope.env:
+                scope.env[name] = self._load(name, scope.emitter)
+
+    def _load(self, name: str, emitter: Emitter) -> Operand:
+        if name in self.slots:
+            at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %frame, "
+                                     f"i64 {self.slots[name] * LANES}")
+            kind = self.kinds[name]
+            return emitter.emit(kind, f"load {kind}, ptr {at.ref}, align 32")
+        if name in self.params:
+            at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %params, "
+                                     f"i64 {self.params[name]}")
+            return emitter.emit(DOUBLE, f"load double, ptr {at.ref}, !invariant.load !0")
+        width = LANES * len(self.batch)
+        if self.block is None:
+            self.block = emitter.emit(f"<{width} x double>",
+                                      f"load <{width} x double>, ptr %rows, align 8")
+        mask = ", ".join(f"i32 {self.batch[name] + lane * len(self.batch)}"
+                         for lane in range(LANES))
+        return emitter.emit(VECTOR[DOUBLE], f"shufflevector <{width} x double> "
+                                            f"{self.block.ref}, <{width} x double> poison, "
+                                            f"<{LANES} x i32> <{mask}>")
+
+
+def _reads(node: ast.AST) -> list[str]:
+    """The names node reads (an augmented assignment's target too)."""
+    names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+             and isinstance(n.ctx, ast.Load)]
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+        names.append(node.target.id)
+    return names
 
 
 def _ready_after(body: list[ast.stmt], results: list[ast.expr]) -> dict[int, list[int]]:
@@ -167,18 +245,23 @@ def _driver(name: str, layout: _Layout) -> str:
     kind = VECTOR[DOUBLE]
     if name == SUM_KERNEL:
         outputs = "ptr noalias %sums"
-        emitter = Emitter()
-        for c in range(0, sums_size(layout.params), LANES):  # a whole block: LANES at once
-            loaded = []
-            for k in range(c, c + LANES):
-                at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %out, "
-                                         f"i64 {k * LANES}")
-                loaded.append(emitter.emit(kind, f"load {kind}, ptr {at.ref}, align 32").ref)
-            to = emitter.emit("ptr", f"getelementptr inbounds double, ptr %sums, i64 {c}")
-            total = emitter.emit(kind, f"load {kind}, ptr {to.ref}, align 8").ref
-            for lane_outputs in _transpose(emitter, loaded):  # the rows in order
-                total = emitter.emit(kind, f"fadd {kind} {total}, {lane_outputs}").ref
-            emitter.lines.append(f"  store {kind} {total}, ptr {to.ref}, align 8")
+        emitter = Emitter()  # a loop over the sums, LANES at once: a whole block's rows
+        emitter.lines += ["  br label %sum", "sum:",
+                          "  %c = phi i64 [ 0, %whole ], [ %c_next, %sum ]",
+                          f"  %c_out = mul i64 %c, {LANES}"]
+        loaded = []
+        for i in range(LANES):
+            at = emitter.emit("i64", f"add i64 %c_out, {i * LANES}")
+            at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %out, i64 {at.ref}")
+            loaded.append(emitter.emit(kind, f"load {kind}, ptr {at.ref}, align 32").ref)
+        to = emitter.emit("ptr", "getelementptr inbounds double, ptr %sums, i64 %c")
+        total = emitter.emit(kind, f"load {kind}, ptr {to.ref}, align 8").ref
+        for lane_outputs in _transpose(emitter, loaded):  # the rows in order
+            total = emitter.emit(kind, f"fadd {kind} {total}, {lane_outputs}").ref
+        emitter.lines += [f"  store {kind} {total}, ptr {to.ref}, align 8",
+                          f"  %c_next = add i64 %c, {LANES}",
+                          f"  %more_sums = icmp slt i64 %c_next, {sums_size(layout.params)}",
+                          "  br i1 %more_sums, label %sum, label %summed", "summed:"]
         for lane in range(LANES):  # and each row's aux values
             for j in range(layout.aux):
                 at = emitter.emit("ptr", f"getelementptr inbounds double, ptr %out, "
@@ -207,6 +290,7 @@ def _driver(name: str, layout: _Layout) -> str:
         "entry:",
         f"  %out = alloca [{LANES * stride} x double], align 32",
         f"  %pad = alloca [{padding} x double], align 32",
+        f"  %frame = alloca [{max(LANES * layout.frame, 1)} x double], align 32",
         "  %any = icmp sgt i64 %n, 0",
         "  br i1 %any, label %block, label %done",
         "block:",
@@ -223,7 +307,8 @@ def _driver(name: str, layout: _Layout) -> str:
         "  br label %run",
         "run:",
         "  %from = phi ptr [ %source, %block ], [ %pad, %partial ]",
-        f"  call void @{BLOCK}(ptr %params, ptr %from, ptr %out)",
+        *(f"  call void @{PART_NAME}{p}(ptr %params, ptr %from, ptr %out, ptr %frame)"
+          for p in range(layout.parts)),
         f"  %lanes = select i1 %full, i64 {LANES}, i64 %left",
         "  %fast = and i1 %full, " + ("true" if whole else "false"),
         "  br i1 %fast, label %whole, label %lane",

@@ -10,7 +10,7 @@ in a new process, from the cache. Every engine starts from the same weights, and
 stops if their first losses differ (relative 1e-9).
 
     python benchmarks/speed.py [--rounds N] [--round-ms MS] [--widths 8,16,...]
-                               [--plot docs/pictures/crossover.png]
+                               [--crossover-only] [--plot docs/pictures/crossover.png]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from kernel_engines import NEEDS, SPIRAL_WIDTH, STEPS
 
 DEMO_ENGINES = list(STEPS)
 SPIRAL_ENGINES = ["chainrule eager", "python kernel", "native kernel", "torch batched"]
-WIDTHS = [8, 16, 24, 32, 48, 64]
+WIDTHS = [8, 16, 24, 32, 48, 64, 96, 128, 192, 256]
 
 
 # --- a worker: one engine, one workload, answering the driver ---
@@ -186,36 +186,44 @@ def plot(sweep: dict[int, dict[str, float]], path: str) -> None:
     figure.savefig(path, dpi=120)
 
 
+def tables(rounds: int, round_ms: float,
+           cache: str) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
+    """Print the demo's and the spiral's tables and the cold starts; the demo's results."""
+    compiles = compile_times("demo", 0, cache)
+    demo = measure("demo", [n for n in DEMO_ENGINES if available(n)], 0, rounds, round_ms, cache)
+    print("The demo: MLP(2, [16, 16, 1]), 100 moons, hinge + L2, SGD\n")
+    print("\n".join(step_table(demo, ["micrograd", "chainrule eager", "torch batched"])))
+    print("\nCold start (setup once, before the first step):\n")
+    for name, seconds in compiles.items():
+        print(f"- {name}: {seconds:.3f} s")
+    width = SPIRAL_WIDTH
+    spiral = measure("spiral", [n for n in SPIRAL_ENGINES if available(n)], width,
+                     max(3, rounds // 3), round_ms, cache)
+    print(f"\nThe spiral: MLP(2, [{width}, {width}, 3]), 300 points, 3 classes, softmax "
+          "cross-entropy, SGD\n")
+    print("\n".join(step_table(spiral, ["chainrule eager", "torch batched"])))
+    return demo, compiles
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--round-ms", type=float, default=50.0)
     parser.add_argument("--widths", default=",".join(map(str, WIDTHS)),
-                        help="hidden widths of the crossover sweep (256 takes minutes to "
-                             "compile natively)")
+                        help="hidden widths of the crossover sweep")
+    parser.add_argument("--crossover-only", action="store_true",
+                        help="run the crossover sweep alone (its native compile times too)")
     parser.add_argument("--plot", default=None, help="write the crossover picture here (PNG)")
     arguments = parser.parse_args()
     rounds, round_ms = arguments.rounds, arguments.round_ms
+    widths = [int(w) for w in arguments.widths.split(",")]
     with tempfile.TemporaryDirectory() as cache:
         print(f"Python {platform.python_version()} on {platform.machine()} {platform.system()}, "
               f"{os.cpu_count()} CPUs; medians of {rounds} rounds of >= {round_ms:g} ms each "
               "(CPU time), engines alternating round by round, each in its own process\n")
-        compiles = compile_times("demo", 0, cache)
-        demo = measure("demo", [n for n in DEMO_ENGINES if available(n)], 0, rounds, round_ms,
-                       cache)
-        print("The demo: MLP(2, [16, 16, 1]), 100 moons, hinge + L2, SGD\n")
-        print("\n".join(step_table(demo, ["micrograd", "chainrule eager", "torch batched"])))
-        print("\nCold start (setup once, before the first step):\n")
-        for name, seconds in compiles.items():
-            print(f"- {name}: {seconds:.3f} s")
-        width = SPIRAL_WIDTH
-        spiral = measure("spiral", [n for n in SPIRAL_ENGINES if available(n)], width,
-                         max(3, rounds // 3), round_ms, cache)
-        print(f"\nThe spiral: MLP(2, [{width}, {width}, 3]), 300 points, 3 classes, softmax "
-              "cross-entropy, SGD\n")
-        print("\n".join(step_table(spiral, ["chainrule eager", "torch batched"])))
+        if not arguments.crossover_only:
+            demo, compiles = tables(rounds, round_ms, cache)
         print("\nThe crossover (spiral, MLP(2, [h, h, 3])):")
-        widths = [int(w) for w in arguments.widths.split(",")]
         sweep = crossover(widths, max(3, rounds // 2), round_ms, cache)
     over = [w for w in widths if sweep[w]["torch batched"] < sweep[w]["native kernel"]]
     print(f"PyTorch batched overtakes the native kernel at hidden width "
@@ -223,7 +231,8 @@ def main() -> None:
     if arguments.plot:
         plot(sweep, arguments.plot)
         print(f"(picture: {arguments.plot})")
-    targets(demo, compiles)
+    if not arguments.crossover_only:
+        targets(demo, compiles)
 
 
 def targets(demo: dict[str, dict[str, Any]], compiles: dict[str, float]) -> None:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -16,9 +17,9 @@ from hypothesis import strategies as st
 from test_kernels import run_case, same
 
 import autograd
-from autograd import OPS, Op, Value, define_op, native_cache, sigmoid
+from autograd import OPS, Op, Value, define_op, native_cache, native_kernel, sigmoid
 from autograd.native_lowering import LoweringError
-from autograd.testing import Block, op_with_inputs, programs
+from autograd.testing import Block, Program, op_with_inputs, programs
 
 pytest.importorskip("llvmlite", reason="llvmlite is not installed (chainrule[native])")
 pytest.importorskip("numpy", reason="numpy is not installed (chainrule[native])")
@@ -104,15 +105,28 @@ def table_blocks() -> dict[str, Block]:
     return blocks
 
 
-@settings(max_examples=30, deadline=None)
-@given(data=st.data())
-def test_random_graphs_of_every_op_are_eager_bit_for_bit(data: st.DataObject) -> None:
+def random_case(data: st.DataObject) -> tuple[Program, int, list[list[float]]]:
+    """A random graph of the table's ops, how many of its leaves are parameters, and rows."""
     program = data.draw(programs(max_leaves=4, max_steps=12, blocks=table_blocks()))
     n_params = data.draw(st.integers(0, len(program.leaves)))
     width = len(program.leaves) - n_params
     rows = data.draw(st.lists(st.lists(st.floats(-3.0, 3.0), min_size=width, max_size=width),
                               max_size=9))
-    run_case(program, n_params, rows, backend="native")
+    return program, n_params, rows
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_random_graphs_of_every_op_are_eager_bit_for_bit(data: st.DataObject) -> None:
+    run_case(*random_case(data), backend="native")
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), part=st.integers(1, 3))
+def test_a_kernel_cut_into_functions_of_a_few_statements_is_eager_bit_for_bit(
+        data: st.DataObject, part: int) -> None:
+    with mock.patch.object(native_kernel, "PART", part):
+        run_case(*random_case(data), backend="native")
 
 
 def softplus_forward(x: float) -> float:
