@@ -7,6 +7,7 @@ grows faster than its length: so the compile time grows about as the sample's gr
 from __future__ import annotations
 
 import ast
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -104,7 +105,9 @@ def _part_functions(code: KernelCode, body: list[ast.stmt], results: list[ast.ex
     reads = [_free_reads(steps, outputs, local) for steps in parts]
     last_read = {name: p for p, names in enumerate(reads) for name in names
                  if name not in inputs.params and name not in inputs.batch}
-    inputs.slots = {name: slot for slot, name in enumerate(last_read)}
+    first_set = {name: p for p, steps in reversed(list(enumerate(parts)))
+                 for statement, _ in steps if statement for name in _targets(statement)}
+    inputs.slots = _slots(first_set, last_read)
     functions = []
     for p, steps in enumerate(parts):
         emitter.lines, emitter.splats = [], {}
@@ -125,7 +128,22 @@ def _part_functions(code: KernelCode, body: list[ast.stmt], results: list[ast.ex
             f"define internal void @{PART_NAME}{p}(ptr noalias readonly %params, "
             "ptr noalias readonly %rows, ptr noalias %out, ptr noalias %frame) "
             "noinline nounwind {", *emitter.lines, "  ret void", "}", ""]))
-    return functions, len(inputs.slots)
+    return functions, max(inputs.slots.values(), default=-1) + 1
+
+
+def _slots(first_set: dict[str, int], last_read: dict[str, int]) -> dict[str, int]:
+    """A slot of the frame for each name last_read holds, shared by names whose spans of
+    parts, from the first that sets it to the last that reads it, do not overlap (a part reads
+    what it reads before it stores what it sets)."""
+    slots: dict[str, int] = {}
+    free: list[int] = []
+    taken: list[tuple[int, int]] = []  # (the last part reading it, slot): a heap
+    for name in sorted(last_read, key=lambda name: (first_set[name], name)):
+        while taken and taken[0][0] <= first_set[name]:
+            heapq.heappush(free, heapq.heappop(taken)[1])
+        slots[name] = heapq.heappop(free) if free else len(taken)
+        heapq.heappush(taken, (last_read[name], slots[name]))
+    return slots
 
 
 def _free_reads(steps: list[Step], outputs: list[ast.expr], local: set[str]) -> list[str]:
