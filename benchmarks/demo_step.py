@@ -305,7 +305,9 @@ INTRO = """\
   stops if any disagrees with the others on a loss (relative 1e-9).
 - Each engine runs in a fresh process of its own, with Python's cyclic GC on (as users run it)
   and off: the GC's cost grows with every object alive, so no engine pays for another's. The
-  driver alternates between all the processes step by step and reports medians. Times are CPU
+  driver alternates between all the processes step by step and reports medians: cold-start
+  figures, each step beginning with the caches another process left (`make bench`,
+  benchmarks/speed.py, times warm rounds of back-to-back steps instead). Times are CPU
   time of the process (`time.process_time`): the machine may be shared, and these steps run on
   one thread (PyTorch is set to one), where CPU time equals wall time on an idle machine.
 - **A mixed random graph** of 10^4 to 10^6 nodes (`workloads.mixed_graph`: 1 − 2(a·b)²,
