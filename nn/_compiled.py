@@ -39,10 +39,15 @@ class CompiledLoss:
         self._weight_slots: list[int | None] = []  # each weight's place in _used_params
         self._columns: list[int] | None = None  # the row's numbers the loss reads; None: all
         self._penalty: BatchStep | None = None  # the L2 term: a kernel of no batch input
-        self._weights = weights
-        if l2 and weights:
-            self._penalty = compile(losses.l2(weights, l2, n), weights, batch_inputs=[],
+        # a frozen weight's term is a number in the kernel (no optimizer moves it), and its
+        # gradient, as eager training's, is not accumulated
+        self._weights = [w for w in weights if w.requires_grad]
+        self._frozen_penalty = 0.0  # the L2 term when every weight is frozen
+        if l2 and self._weights:
+            self._penalty = compile(losses.l2(weights, l2, n), self._weights, batch_inputs=[],
                                     backend=backend)
+        elif l2 and weights:
+            self._frozen_penalty = losses.l2(weights, l2, n).data
 
     def check_data(self, X: Rows, y: Sequence[object]) -> None:
         """Refuse a bad row or target now, as training would: a graph sees only its trace's."""
@@ -66,7 +71,7 @@ class CompiledLoss:
         gradients = [g / m for g in _floats(grads)]
         for p in self._unreached:
             p.grad = 0.0
-        loss = total / m
+        loss = total / m + self._frozen_penalty
         if self._penalty is not None:  # added after the division, as in eager training
             penalty, penalty_grads = self._penalty([w.data for w in self._weights], _ONE_ROW)
             for w, slot, g in zip(self._weights, self._weight_slots, _floats(penalty_grads),

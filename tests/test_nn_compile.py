@@ -132,6 +132,28 @@ def test_frozen_parameters_stay_and_a_parameter_outside_the_graph_gets_no_gradie
     assert_same_training(*results)
 
 
+@pytest.mark.parametrize("frozen", ["one_weight", "every_weight"])
+@pytest.mark.parametrize("backend", ["python", "native"])
+def test_a_frozen_weight_under_l2_trains_as_in_eager_training(
+        backend: str, frozen: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if backend == "native":
+        pytest.importorskip("llvmlite", reason="llvmlite is not installed (chainrule[native])")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    results = []
+    for compile in (False, backend):
+        model = model_for("mse")
+        weights = model.weights()
+        for w in weights[:1] if frozen == "one_weight" else weights:
+            w.requires_grad = False
+        before = [w.data for w in weights if not w.requires_grad]
+        history = nn.fit(model, X, LABELS, loss="mse", optimizer=SGD(model.parameters(), lr=0.1),
+                         epochs=3, batch_size=5, seed=0, l2=0.05, progress=False,
+                         compile=compile)
+        assert [w.data for w in weights if not w.requires_grad] == before
+        results.append((history, model.state_dict()))
+    assert_same_training(*results)
+
+
 def test_a_parameter_of_the_loss_is_trained_as_in_eager_training() -> None:
     results = []
     for compile in (False, True):
