@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import builtins
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .compiler import StraightLine, gradient_code, straight_line, tuple_lines
+from .ops import to_float
 from .symbolic import Namespace, code_of
 from .value import Value
 
@@ -124,19 +125,21 @@ class BatchStep:
             exec(builtins.compile(self.source, "<per-sample kernel>", "exec"), namespace)
             self._run = _PythonKernel(namespace.pop(SUM_KERNEL), namespace.pop(ROW_KERNEL))
 
-    def __call__(self, param_values: Sequence[float], rows: Any,
+    def __call__(self, param_values: Iterable[float], rows: Any,
                  per_sample: bool = False) -> tuple[Any, Any]:
         """(Σ value, Σ gradient) over the rows, or with per_sample (each value, each gradient).
 
-        rows: a list of rows or a 2-D array, each row one number per batch input. The python
-        backend gives floats and tuples, the native one numpy arrays.
+        rows: a list of rows or a 2-D array, each row one number per batch input (an iterator
+        is read once into a list). The python backend gives floats and tuples, the native one
+        numpy arrays.
         """
         result = self.with_aux(param_values, rows, per_sample)
         return result[0], result[1]
 
-    def with_aux(self, param_values: Sequence[float], rows: Any,
+    def with_aux(self, param_values: Iterable[float], rows: Any,
                  per_sample: bool = False) -> tuple[Any, Any, Any]:
         """What calling the step gives, and each row's values of the aux nodes as well."""
+        param_values, rows = _listed(param_values), _listed_rows(rows)
         try:
             result: tuple[Any, Any, Any] = self._run(param_values, rows, per_sample)
         except (TypeError, ValueError, IndexError):
@@ -168,6 +171,33 @@ class BatchStep:
                 f"{len(self.params)} parameters, {len(self.batch_inputs)} batch inputs>")
 
 
+def _listed(values: Any) -> Any:
+    """An iterable without a length (an iterator, a generator) read once into a list."""
+    if hasattr(values, "__len__") or not hasattr(values, "__iter__"):
+        return values
+    return list(values)
+
+
+def _listed_rows(rows: Any) -> Any:
+    """rows listed, and each row of them that is an iterator (an array stays as it is)."""
+    rows = _listed(rows)
+    if hasattr(rows, "tolist") or not isinstance(rows, Sequence) or all(
+            hasattr(row, "__len__") for row in rows):
+        return rows
+    return [_listed(row) for row in rows]
+
+
+def as_floats(values: Any, where: str = "param_values") -> list[float]:
+    """Real numbers as floats, one beyond a float's range ±inf, as Value(number) makes it."""
+    _check_numbers(values, where)
+    return [to_float(x) for x in values]
+
+
+def rows_as_floats(rows: Any) -> list[list[float]]:
+    """Each row's real numbers as floats (see as_floats)."""
+    return [as_floats(row, f"rows[{i}]") for i, row in enumerate(rows)]
+
+
 def _check_numbers(values: Any, where: str) -> None:
     for j, x in enumerate(values):
         if not isinstance(x, numbers.Real):
@@ -189,12 +219,9 @@ class _PythonKernel:
         if hasattr(params, "tolist"):
             params = params.tolist()
         if not all(type(x) is float for x in params):  # a Value would build a graph instead
-            _check_numbers(params, "param_values")
-            params = [float(x) for x in params]
+            params = as_floats(params, "param_values")
         if not all(type(x) is float for row in rows for x in row):
-            for i, row in enumerate(rows):
-                _check_numbers(row, f"rows[{i}]")
-            rows = [[float(x) for x in row] for row in rows]
+            rows = rows_as_floats(rows)
         function = self._each if per_sample else self._sums
         result: tuple[Any, Any, Any] = function(params, rows)
         return result

@@ -4,9 +4,10 @@ or loaded from the cache (native_cache), called through ctypes on numpy arrays o
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from typing import Any
 
-from .kernels import ROW_KERNEL, SUM_KERNEL, KernelCode
+from .kernels import ROW_KERNEL, SUM_KERNEL, KernelCode, as_floats, rows_as_floats
 from .native_cache import NOT_INSTALLED, MachineCode
 from .native_kernel import kernel_module, sums_size
 
@@ -34,11 +35,11 @@ class NativeKernel:
         self._aux = len(code.aux)
 
     def __call__(self, params: Any, rows: Any, per_sample: bool) -> tuple[Any, Any, Any]:
-        values = _float64(params)
+        values = _float64(params, as_floats)
         if values.shape != (self._params,):
             raise ValueError(f"expected {self._params} parameter values, got shape "
                              f"{values.shape}")
-        data = _float64(rows)
+        data = _float64(rows, rows_as_floats)
         if data.size == 0:
             data = data.reshape(len(data), self._width)
         if data.ndim != 2 or data.shape[1] != self._width:
@@ -56,9 +57,15 @@ class NativeKernel:
         return float(sums[0]), sums[1:1 + self._params], aux
 
 
-def _float64(x: Any) -> Any:
-    """x as a contiguous float64 array (as it is, if it is one); numbers only, never text."""
+def _float64(x: Any, floats: Callable[[Any], Any]) -> Any:
+    """x as a contiguous float64 array (as it is, if it is one); numbers only, never text.
+
+    Python's numbers numpy keeps as objects (an int beyond a float64's range, a Fraction) are
+    made floats by floats(x), as the python backend makes them.
+    """
     array = np.asarray(x)
+    if array.dtype == object:
+        array = np.asarray(floats(x))
     if array.dtype.kind not in "fiub":
         raise TypeError(f"expected numbers, got an array of {array.dtype}")
     return np.ascontiguousarray(array, dtype=np.float64)

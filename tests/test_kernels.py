@@ -133,6 +133,34 @@ def test_bad_rows_and_values_are_refused_clearly(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_iterators_of_rows_and_values_are_read_once_as_lists(backend: str) -> None:
+    w, x = Value(0.5), Value(2.0)
+    step = autograd.compile(w * x, [w], batch_inputs=[x], backend=backend_or_skip(backend))
+    expected = (0.5 * 2.0 + 0.5 * -3.0, [2.0 + -3.0])
+    for params, rows in [([0.5], iter([[2.0], [-3.0]])),
+                         (iter([0.5]), [iter([2.0]), (v for v in [-3.0])]),
+                         ((v for v in [0.5]), ([v] for v in [2.0, -3.0]))]:
+        total, grads = step(params, rows)
+        assert (float(total), [float(g) for g in grads]) == expected
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_int_beyond_a_float_is_infinite_as_in_eager_backward(backend: str) -> None:
+    w, x = Value(0.5), Value(2.0)
+    step = autograd.compile(w * x, [w], batch_inputs=[x], backend=backend_or_skip(backend))
+    cases: list[tuple[list[float], list[float]]] = [
+        ([10**400], [-2]), ([0.5], [-(10**400)]), ([3], [1])]
+    for params, row in cases:
+        leaf = Value(params[0])
+        eager = leaf * Value(row[0])
+        eager.backward()
+        total, grads = step(params, [row])
+        assert (float(total), float(grads[0])) == (eager.data, leaf.grad)
+        values, gradients = step(params, [row], per_sample=True)
+        assert (float(values[0]), float(gradients[0][0])) == (eager.data, leaf.grad)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_aux_values_are_each_rows(backend: str) -> None:
     w, b, x = Value(0.5), Value(-0.25), Value(0.0)
     pre = w * x + b
