@@ -12,13 +12,15 @@ from pathlib import Path
 _UNNAMED = getattr(os, "O_TMPFILE", 0) if os.path.isdir("/proc/self/fd") else 0
 
 
-def write_atomically(path: str | os.PathLike[str], content: bytes) -> None:
+def write_atomically(path: str | os.PathLike[str], content: bytes, *,
+                     follow_symlinks: bool = True) -> None:
     """Write content to path so that path holds either its old bytes or all the new ones.
 
     The bytes go to a temporary file in path's folder, are synced to disk, and the file is
     renamed over path, so a reader, a crash or a kill at any point finds path whole, old or new.
     The folder is not synced: after a power cut, path may hold the old bytes again. A symlink
-    is written through: the file it points to is replaced. An existing file keeps its mode
+    is written through: the file it points to is replaced; with follow_symlinks=False the
+    link itself is replaced by the file. An existing file keeps its mode
     (not its owner), a new one gets the usual mode (0o666 less the umask).
     An error or a KeyboardInterrupt while it is written removes the temporary file. A killed
     process (SIGKILL, a crash) can leave it behind, named `.<name>.<8 hex digits>.tmp`: on
@@ -27,7 +29,7 @@ def write_atomically(path: str | os.PathLike[str], content: bytes) -> None:
     killed at any point after it is created. Errors name path.
     """
     try:
-        _replace(Path(os.path.realpath(path)), content)
+        _replace(Path(os.path.realpath(path) if follow_symlinks else path), content)
     except OSError as error:
         if error.filename is None:
             raise
@@ -58,9 +60,10 @@ def _replace(target: Path, content: bytes) -> None:
 def _mode_of(target: Path) -> int | None:
     """The permission bits of the file at target, None if there is none."""
     try:
-        return stat.S_IMODE(target.stat().st_mode)
+        info = target.lstat()  # a link left in place (follow_symlinks=False) has no mode to keep
     except FileNotFoundError:
         return None
+    return None if stat.S_ISLNK(info.st_mode) else stat.S_IMODE(info.st_mode)
 
 
 def _open_beside(temporary: Path) -> tuple[int, bool]:

@@ -22,6 +22,7 @@ from typing import Any
 from .files import write_atomically
 
 MAGIC = b"chainrule native kernel 1\n"
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)  # Windows has none; there links need privileges
 NOT_INSTALLED = ('backend="native" needs llvmlite and numpy: pip install "chainrule[native]" '
                  "(or pip install llvmlite numpy)")
 
@@ -73,7 +74,8 @@ class MachineCode:
             code = compile_ir(ir)
             if path is not None:
                 try:
-                    write_atomically(path, _entry(key, code))
+                    # an entry that is a link is replaced, never the file it points to
+                    write_atomically(path, _entry(key, code), follow_symlinks=False)
                 except OSError as error:  # a full disk, say: the code still runs
                     warnings.warn(f"a compiled kernel was not cached: {error}", stacklevel=4)
         self.key = key
@@ -140,10 +142,12 @@ def _entry(key: str, code: bytes) -> bytes:
 
 
 def _read_entry(path: Path, key: str) -> bytes | None:
-    """The object code of the entry at path, None if it is missing or not what it says."""
+    """The object code of the entry at path, None if it is missing, a link or not what it says."""
     try:
-        data = path.read_bytes()
-    except OSError:
+        fd = os.open(path, os.O_RDONLY | _NO_FOLLOW | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as file:
+            data = file.read()
+    except OSError:  # a link among them (ELOOP)
         return None
     head = len(MAGIC) + 2 * 65  # the magic line, the key's and the code's hash lines
     if not data.startswith(MAGIC) or len(data) < head:

@@ -121,6 +121,19 @@ def test_a_symlink_is_written_through(tmp_path: Path,
     assert [p.name for p in real.parent.iterdir()] == [real.name]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="symlinks need privileges on Windows")
+def test_a_symlink_itself_is_replaced_when_not_followed(tmp_path: Path) -> None:
+    real = tmp_path / "real.bin"
+    real.write_bytes(b"old")
+    real.chmod(0o600)
+    link = tmp_path / "link.bin"
+    link.symlink_to(real)
+    write_atomically(link, b"new", follow_symlinks=False)
+    assert not link.is_symlink() and link.read_bytes() == b"new"
+    assert real.read_bytes() == b"old" and real.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.bin", "real.bin"]
+
+
 def test_a_file_name_of_250_characters(tmp_path: Path,
                                        saver: tuple[str, Callable[[Path], object]]) -> None:
     suffix, save = saver

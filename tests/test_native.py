@@ -202,6 +202,24 @@ def test_a_corrupt_or_foreign_entry_is_compiled_again_never_loaded(
     assert compile_demo()._run.from_cache
 
 
+@pytest.mark.skipif(os.name != "posix", reason="symlinks need privileges on Windows")
+def test_an_entry_that_is_a_symlink_is_not_read_and_replaced_not_written_through(
+        private_cache: Path, tmp_path: Path) -> None:
+    compile_demo()
+    (entry,) = private_cache.iterdir()
+    good = entry.read_bytes()
+    victim = tmp_path / "victim"
+    for planted in (good, b"the victim's own bytes"):  # a good entry's bytes are not loaded
+        victim.write_bytes(planted)
+        entry.unlink()
+        entry.symlink_to(victim)
+        again = compile_demo()
+        assert not again._run.from_cache
+        assert victim.read_bytes() == planted
+        assert not entry.is_symlink() and entry.read_bytes() == good
+    assert compile_demo()._run.from_cache
+
+
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and modes")
 def test_a_folder_others_may_write_or_own_is_not_used(private_cache: Path) -> None:
     private_cache.mkdir(parents=True)
@@ -218,7 +236,7 @@ def test_a_folder_others_may_write_or_own_is_not_used(private_cache: Path) -> No
 
 def test_a_cache_entry_that_cannot_be_written_is_only_warned_of(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    def full_disk(path: object, content: bytes) -> None:
+    def full_disk(path: object, content: bytes, **options: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(native_cache, "write_atomically", full_disk)
