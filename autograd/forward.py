@@ -33,9 +33,9 @@ class Dual:
 
     __slots__ = ("tangent", "value")
 
-    def __init__(self, value: float, tangent: float) -> None:
+    def __init__(self, value: float, tangent: float | None) -> None:
         self.value = value
-        self.tangent = tangent
+        self.tangent = tangent  # None: depends on no input the direction moves
 
     def __repr__(self) -> str:
         return f"Dual(value={self.value!r}, tangent={self.tangent!r})"
@@ -93,11 +93,13 @@ def _apply(op: Op, *inputs: object) -> Dual:
     """op on duals (and numbers, as constants): its value, and its tangent by the chain rule."""
     values = [x.value if type(x) is Dual else _constant(x, op) for x in inputs]
     out = op.evaluate(*values)
-    tangent = 0.0
+    tangent: float | None = None
     for x, local in zip(inputs, op.local_derivatives(*values, out), strict=True):
-        # an input with no tangent adds nothing (not 0 × inf = nan, as reverse mode adds none)
-        if type(x) is Dual and x.tangent != 0.0:
-            tangent += local * x.tangent
+        # An input the direction does not move adds no term (not 0 × inf = nan): reverse mode
+        # has no path from it either. A tangent that computes to 0 adds its term, nan or not, as
+        # reverse mode adds every gradient times local derivative on a path, from 0.0, as here.
+        if type(x) is Dual and x.tangent is not None:
+            tangent = (0.0 if tangent is None else tangent) + local * x.tangent
     return Dual(out, tangent)
 
 
@@ -145,49 +147,63 @@ def jacobian(f: Callable[..., Sequence[Any]], inputs: Sequence[float], mode: Mod
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', got {mode!r:.40}")
     if mode == "reverse":
-        return _reverse_jacobian(f, xs)
-    columns = []
+        return _reverse_jacobian(f, xs, None)
+    columns: list[list[float]] = []
     for j in range(len(xs)):
-        outputs = _outputs(_forward_pass(f, xs, [float(i == j) for i in range(len(xs))]))
+        outputs = _outputs(_forward_pass(f, xs, [float(i == j) for i in range(len(xs))]),
+                           len(columns[0]) if columns else None)
         if mode == "auto" and len(xs) > len(outputs):
-            return _reverse_jacobian(f, xs)
+            return _reverse_jacobian(f, xs, len(outputs))
         columns.append([tangent for _, tangent in _values_and_tangents(outputs)])
     return [list(row) for row in zip(*columns, strict=True)]
 
 
-def _reverse_jacobian(f: Callable[..., Sequence[Any]], xs: list[float]) -> list[list[float]]:
+def _reverse_jacobian(f: Callable[..., Sequence[Any]], xs: list[float], count: int | None
+                      ) -> list[list[float]]:
     """One forward pass recording the graph, then one backward pass (grad) per output."""
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
-    outputs = _outputs(f(*leaves))
-    return [list(grad(out, leaves)) if isinstance(out, Value) else [0.0] * len(xs)
-            for out in outputs]
+    outputs = _outputs(f(*leaves), count)
+    rows = []
+    for out in outputs:
+        if isinstance(out, Value):
+            rows.append(list(grad(out, leaves)))
+        else:
+            _constant_output(out)  # a number, of derivative 0; anything else raises
+            rows.append([0.0] * len(xs))
+    return rows
 
 
 def _forward_pass(f: Callable[..., Any], xs: list[float], ts: list[float]) -> Any:
+    """f on duals of tangents ts; an input of tangent 0 has none, as a constant."""
     if not callable(f):
         raise TypeError(f"f must be a function, got {type(f).__name__}")
-    return f(*(Dual(x, t) for x, t in zip(xs, ts, strict=True)))
+    return f(*(Dual(x, t if t != 0.0 else None) for x, t in zip(xs, ts, strict=True)))
 
 
-def _outputs(result: object) -> list[Any]:
-    if isinstance(result, Sequence) and not isinstance(result, str):
-        return list(result)
-    raise TypeError(f"jacobian() needs f to return a list of outputs, got "
-                    f"{type(result).__name__}")
+def _outputs(result: object, count: int | None) -> list[Any]:
+    """f's outputs as a list, as many as count (the first pass's) if given."""
+    if not isinstance(result, Sequence) or isinstance(result, str):
+        raise TypeError(f"jacobian() needs f to return a list of outputs, got "
+                        f"{type(result).__name__}")
+    if count is not None and len(result) != count:
+        raise ValueError(f"jacobian() needs f to return as many outputs on every pass: "
+                         f"{count} on the first, {len(result)} on a later one")
+    return list(result)
 
 
 def _values_and_tangents(outputs: list[Any]) -> list[tuple[float, float]]:
-    """Each output's value and tangent; a number output is a constant, of tangent 0."""
-    pairs = []
-    for out in outputs:
-        if type(out) is Dual:
-            pairs.append((out.value, out.tangent))
-        elif isinstance(out, numbers.Real):
-            pairs.append((to_float(out), 0.0))
-        else:
-            raise TypeError(f"f must return numbers computed from its arguments, got "
-                            f"{type(out).__name__}")
-    return pairs
+    """Each output's value and tangent; a number output, or one the direction does not move,
+    has tangent 0."""
+    return [(out.value, 0.0 if out.tangent is None else out.tangent) if type(out) is Dual
+            else (_constant_output(out), 0.0) for out in outputs]
+
+
+def _constant_output(out: object) -> float:
+    """A number f returned, a constant: anything else is a TypeError."""
+    if isinstance(out, numbers.Real):
+        return to_float(out)
+    raise TypeError(f"f must return numbers computed from its arguments, got "
+                    f"{type(out).__name__}")
 
 
 def _numbers(who: str, what: str, xs: object) -> list[float]:

@@ -101,8 +101,22 @@ def test_a_direction_that_leaves_an_input_still_takes_nothing_from_it() -> None:
     # sqrt'(0) is inf: a tangent of 0 adds nothing rather than 0 * inf = nan, as reverse mode
     value, derivative = jvp(lambda x, y: x * autograd.sqrt(y) + x, [3.0, 0.0], [1.0, 0.0])
     assert (value, derivative) == (3.0, 1.0)
+    x = Value(3.0)
     assert jacobian(lambda x, y: [x * autograd.sqrt(y) + x], [3.0, 0.0], mode="forward")[0][0] \
-        == grad(Value(3.0) * autograd.sqrt(Value(0.0)) + 3.0, [Value(3.0)])[0] + 1.0
+        == grad(x * autograd.sqrt(Value(0.0)) + x, [x])[0] == 1.0
+
+
+@pytest.mark.parametrize(("f", "inputs", "expected"), [
+    (lambda a, c: [a**2 * c], [0.0, math.inf], [[math.nan, 0.0]]),  # 2a · c = 0 · inf
+    (lambda a, c: [a * a * c, c], [0.0, math.inf], [[math.nan, 0.0], [0.0, 1.0]]),
+    (lambda a, b: [autograd.sqrt(a - b) + b], [1.0, 1.0], [[math.inf, -math.inf]]),
+    (lambda a, b: [autograd.sqrt(a * 0.0) * b], [2.0, 1.0], [[math.nan, 0.0]]),
+])
+def test_a_tangent_that_computes_to_0_adds_its_term_as_reverse_mode_does(
+        f: Callable[..., list[Any]], inputs: list[float], expected: list[list[float]]) -> None:
+    # compared as text, so that nan equals nan and 0.0 differs from -0.0
+    assert str(jacobian(f, inputs, mode="forward")) == str(expected) \
+        == str(jacobian(f, inputs, mode="reverse"))
 
 
 def test_a_branch_on_a_dual_follows_its_value() -> None:
@@ -113,6 +127,17 @@ def test_a_branch_on_a_dual_follows_its_value() -> None:
     assert jvp(piecewise, [-2.0], [1.0]) == (2.0, -1.0)
     assert jvp(lambda x: x**3 + 2**x - abs(x) / 2 - 1, [1.0], [1.0]) == pytest.approx(
         (1.5, 3.0 + 2.0 * math.log(2.0) - 0.5), rel=1e-15)
+
+
+def growing() -> Callable[..., list[Any]]:
+    """A function of two inputs that returns one more output on each call."""
+    calls: list[None] = []
+
+    def f(x: Any, y: Any) -> list[Any]:
+        calls.append(None)
+        return [x * y] * len(calls)
+
+    return f
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [
@@ -132,6 +157,12 @@ def test_a_branch_on_a_dual_follows_its_value() -> None:
     (lambda: jacobian(lambda x: [x], [1.0], mode="sideways"), ValueError,  # type: ignore[arg-type]
      "mode must be 'auto', 'forward' or 'reverse'"),
     (lambda: jacobian(lambda: [1.0], []), ValueError, "at least one input"),
+    *[(lambda mode=mode: jacobian(lambda x: [x, "s"], [2.0], mode=mode), TypeError,
+       "f must return numbers computed from its arguments, got str")
+      for mode in ("forward", "reverse")],
+    *[(lambda mode=mode: jacobian(growing(), [1.0, 2.0], mode=mode), ValueError,
+       "as many outputs on every pass: 1 on the first, 2 on a later one")
+      for mode in ("forward", "auto")],
 ])
 def test_bad_arguments_are_clear_errors(call: Callable[[], object], error: type[Exception],
                                         message: str) -> None:
