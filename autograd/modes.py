@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
-from contextlib import AbstractContextManager
-from typing import ClassVar, NamedTuple
+from collections.abc import Callable
+from typing import ClassVar, NamedTuple, ParamSpec, TypeVar
 
 from ._text import check_printable
 
@@ -65,8 +67,13 @@ def _count_open(delta: int) -> None:
     with _lock: open_contexts += delta  # noqa: E701
 
 
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
 class _ModeContext:
-    """A context that sets one of this thread's modes (the field) for its body, then puts it back.
+    """A context that sets one of this thread's modes (the field) for its body, then puts it back;
+    as a decorator, for each call of the function.
 
     `with` calls __exit__ only once __enter__ has returned, and an interrupt (Ctrl-C) can come
     as __enter__ returns or as __exit__ starts, before either can do anything about it: then
@@ -83,6 +90,26 @@ class _ModeContext:
     def _value(self, modes: Modes) -> object:
         """The field's value inside the context."""
         raise NotImplementedError
+
+    def _fresh(self) -> _ModeContext:
+        """A new context like this one, not yet open."""
+        raise NotImplementedError
+
+    def __call__(self, function: Callable[Params, Result]) -> Callable[Params, Result]:
+        """function, running inside a new context like this one on every call (as it nests)."""
+        if not callable(function):
+            raise TypeError(f"{self!r} decorates a function, got {type(function).__name__}")
+        if inspect.isgeneratorfunction(function) or inspect.iscoroutinefunction(function) \
+                or inspect.isasyncgenfunction(function):
+            raise TypeError(f"{self!r} decorates a plain function: {function.__name__} would run "
+                            f"after the call returns; use `with {self!r}:` in its body")
+
+        @functools.wraps(function)
+        def inside(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+            with self._fresh():
+                return function(*args, **kwargs)
+
+        return inside
 
     def __enter__(self) -> None:
         if self._modes is not None:
@@ -117,18 +144,21 @@ class _GradMode(_ModeContext):
     def __repr__(self) -> str:
         return f"set_grad_enabled({self._enabled})"
 
+    def _fresh(self) -> _GradMode:
+        return _GradMode(self._enabled)
 
-def no_grad() -> AbstractContextManager[None]:
+
+def no_grad() -> _ModeContext:
     """Inside this context ops on this thread record no graph: results are leaves."""
     return _GradMode(False)
 
 
-def enable_grad() -> AbstractContextManager[None]:
+def enable_grad() -> _ModeContext:
     """Inside this context ops on this thread record the graph again, even within no_grad()."""
     return _GradMode(True)
 
 
-def set_grad_enabled(mode: bool) -> AbstractContextManager[None]:
+def set_grad_enabled(mode: bool) -> _ModeContext:
     """Inside this context ops on this thread record the graph if mode, else not (no_grad)."""
     if not isinstance(mode, bool):
         raise TypeError(f"set_grad_enabled() expects True or False, got {mode!r:.40}")
@@ -145,8 +175,11 @@ class _AnomalyMode(_ModeContext):
     def __repr__(self) -> str:
         return "detect_anomaly()"
 
+    def _fresh(self) -> _AnomalyMode:
+        return _AnomalyMode()
 
-def detect_anomaly() -> AbstractContextManager[None]:
+
+def detect_anomaly() -> _ModeContext:
     """Inside this context (on this thread) the first nan or infinity an op makes raises.
 
     A FloatingPointError names the op, its inputs, the node's label and the file and line where
@@ -169,8 +202,11 @@ class _NumbersRefused(_ModeContext):
     def __repr__(self) -> str:
         return f"numbers_refused({self._why!r})"
 
+    def _fresh(self) -> _NumbersRefused:
+        return _NumbersRefused(self._why)
 
-def numbers_refused(why: str) -> AbstractContextManager[None]:
+
+def numbers_refused(why: str) -> _ModeContext:
     """Inside this context (on this thread) float(value) and value.item() raise a TypeError
     saying why: code being traced must compute with Values, not with the numbers they hold."""
     return _NumbersRefused(why)
@@ -193,6 +229,9 @@ class scope(_ModeContext):  # noqa: N801 - used as a function: `with scope("laye
 
     def __repr__(self) -> str:
         return f"scope({self._name!r})"
+
+    def _fresh(self) -> scope:
+        return scope(self._name)
 
     def _value(self, modes: Modes) -> NodeInfo:
         outer = modes.info

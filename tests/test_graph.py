@@ -254,12 +254,16 @@ MODE_NAMES = ["no_grad", "enable_grad", "set_grad_enabled", "detect_anomaly", "s
               "numbers_refused"]
 
 
-def use_stopped(mode: Callable[[], AbstractContextManager[Any]], at: int | None) -> int:
-    """Make a node inside mode, interrupted at event `at`; the events counted."""
+def use_stopped(mode: Callable[[], Any], at: int | None, decorating: bool = False) -> int:
+    """Make a node inside mode (or a function it decorates), interrupted at event `at`; the
+    events counted."""
     with events_in_autograd(at) as events:
         try:
-            with mode():
-                Value(1.0) * 2.0
+            if decorating:
+                mode()(lambda: Value(1.0) * 2.0)()
+            else:
+                with mode():
+                    Value(1.0) * 2.0
         except Interrupted:
             pass
     return events[0]
@@ -301,17 +305,18 @@ def every_mode_open() -> Iterator[None]:
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("decorating", [False, True], ids=["with", "decorator"])
 @pytest.mark.parametrize("around", [nullcontext, every_mode_open], ids=["alone", "nested"])
 @pytest.mark.parametrize("mode", MODES, ids=MODE_NAMES)
 def test_a_mode_stopped_at_any_event_is_put_back_as_it_was(
         mode: Callable[[], AbstractContextManager[Any]],
-        around: Callable[[], AbstractContextManager[Any]]) -> None:
+        around: Callable[[], AbstractContextManager[Any]], decorating: bool) -> None:
     with around():
         before = mode_state()
-        events = use_stopped(mode, None)
+        events = use_stopped(mode, None, decorating)
         assert events > 5
         for at in range(1, events + 1):
-            use_stopped(mode, at)  # in this thread: what it leaves, it leaves here
+            use_stopped(mode, at, decorating)  # in this thread: what it leaves, it leaves here
             assert mode_state() == before, f"the modes are not as they were after event {at}"
     assert mode_state() == (0, 0, None, "")
     assert (Value(1.0) * 2.0).parents != () and (Value(1.0) * 2.0).scopes == ()

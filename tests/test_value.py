@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -116,6 +116,43 @@ def test_set_grad_enabled_records_by_its_flag(mode: bool) -> None:
         assert autograd.grad_enabled() is mode
         y = x * 3.0
     assert len(y.parents) == (2 if mode else 0)
+
+
+def test_a_mode_decorates_a_function_with_a_new_context_for_every_call() -> None:
+    x = Value(2.0)
+
+    @no_grad()
+    def untracked(depth: int) -> Value:
+        assert not autograd.grad_enabled()
+        return x * 3.0 if depth == 0 else untracked(depth - 1)
+
+    assert untracked.__name__ == "untracked"
+    assert untracked(0).parents == () and untracked(2).parents == ()  # again, and nested
+    assert autograd.grad_enabled() and (x * 3.0).parents[0] is x
+
+    @autograd.scope("layer")
+    def scoped() -> Value:
+        return x * 3.0
+
+    @autograd.detect_anomaly()
+    def dividing(y: Value) -> Value:
+        return y / 0.0
+
+    assert scoped().scopes == scoped().scopes == ("layer",)
+    with pytest.raises(FloatingPointError):
+        dividing(x)
+    assert dividing.__wrapped__(x).data == math.inf  # type: ignore[attr-defined]
+
+
+def test_a_mode_refuses_to_decorate_what_would_run_after_the_call() -> None:
+    def generator() -> Iterator[Value]:
+        yield Value(1.0) * 2.0
+
+    with pytest.raises(TypeError, match=r"set_grad_enabled\(False\) decorates a plain function: "
+                                        "generator would run after the call returns"):
+        no_grad()(generator)
+    with pytest.raises(TypeError, match=r"scope\('a'\) decorates a function, got str"):
+        autograd.scope("a")("b")  # type: ignore[arg-type]
 
 
 def test_set_grad_enabled_takes_only_a_bool() -> None:
