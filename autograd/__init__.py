@@ -2,26 +2,15 @@
 
 from ._checks import GraphTooLargeError
 from ._version import __version__ as __version__
-from .anomaly import skip_frames_from
-from .checking import GradcheckError, gradcheck, numeric_grad
-from .compiler import CompiledStep, compile
-from .custom import define_op
-from .draw import (
-    Drawing,
-    GraphvizNotFoundError,
-    draw,
-    gradient_colour,
-    gradient_strength,
-    render,
-    render_drawing,
-)
-from .explain import Explained, explain
-from .files import write_atomically
-from .forward import jacobian, jvp
-from .functional import grad, hessian, hvp
-from .graph import topological_order
-from .kernels import BatchStep
-from .modes import (
+from .codegen.compiler import CompiledStep, compile
+from .codegen.kernels import BatchStep
+from .engine.anomaly import skip_frames_from
+from .engine.checking import GradcheckError, gradcheck, numeric_grad
+from .engine.custom import define_op
+from .engine.forward import jacobian, jvp
+from .engine.functional import grad, hessian, hvp
+from .engine.graph import topological_order
+from .engine.modes import (
     detect_anomaly,
     enable_grad,
     grad_enabled,
@@ -30,8 +19,7 @@ from .modes import (
     scope,
     set_grad_enabled,
 )
-from .notation import format_number
-from .ops import (
+from .engine.ops import (
     OPS,
     Domain,
     Op,
@@ -66,8 +54,20 @@ from .ops import (
     tan,
     tanh,
 )
-from .stepper import StepperPage, stepper
-from .value import Value, enumerate_requiring_grad
+from .engine.value import Value, enumerate_requiring_grad
+from .files import write_atomically
+from .views.draw import (
+    Drawing,
+    GraphvizNotFoundError,
+    draw,
+    gradient_colour,
+    gradient_strength,
+    render,
+    render_drawing,
+)
+from .views.explain import Explained, explain
+from .views.notation import format_number
+from .views.stepper import StepperPage, stepper
 
 __all__ = [
     "OPS",

@@ -1,5 +1,5 @@
-"""`python -m autograd EXPR NAME=NUMBER ...`: see autograd.cli."""
+"""`python -m autograd EXPR NAME=NUMBER ...`: see autograd.commandline.cli."""
 
-from .cli import main
+from .commandline.cli import main
 
 raise SystemExit(main())

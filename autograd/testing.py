@@ -20,9 +20,9 @@ except ImportError:  # pragma: no cover - depends on the environment
         '(or pip install "chainrule[testing]")'
     ) from None
 
-from . import ops
-from .ops import Domain, Op
-from .value import Value
+from .engine import ops
+from .engine.ops import Domain, Op
+from .engine.value import Value
 
 __all__ = ["BLOCKS", "MARGIN", "Program", "in_domain", "op_with_inputs", "programs", "values"]
 

@@ -19,7 +19,8 @@ from collections.abc import Callable, Collection
 import workloads
 
 import autograd
-from autograd import Value, graph
+from autograd import Value
+from autograd.engine import graph
 
 
 def gradients_from_steps(root: Value, targets: Collection[Value]) -> dict[Value, float]:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from autograd import OPS
-from autograd.custom import _defined
+from autograd.engine.custom import _defined
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True,

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import nn
-from autograd import Value, anomaly, detect_anomaly, grad, no_grad, skip_frames_from
+from autograd import Value, detect_anomaly, grad, no_grad, skip_frames_from
+from autograd.engine import anomaly
 
 
 def here() -> str:

@@ -9,14 +9,14 @@ from itertools import pairwise
 from hypothesis import given
 
 from autograd import Value
-from autograd.chain import (
+from autograd.testing import Program, programs, values
+from autograd.views.chain import (
     backprop,
     cut_nodes,
     derivative,
     derivatives_along,
     local_derivatives,
 )
-from autograd.testing import Program, programs, values
 
 
 @given(programs())

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import OPS, GradcheckError, Value, define_op, gradcheck, numeric_grad, power
+from autograd.engine.value import apply
 from autograd.testing import op_with_inputs
-from autograd.value import apply
 
 
 def test_the_examples_pass() -> None:

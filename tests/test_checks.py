@@ -70,14 +70,14 @@ def test_a_graph_over_the_limit_is_refused_before_any_work(
     def no_work(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"{work} ran on a graph over the limit")
 
-    monkeypatch.setattr(import_module(f"autograd.{module}"), work, no_work)
+    monkeypatch.setattr(import_module(f"autograd.views.{module}"), work, no_work)
     with pytest.raises(GraphTooLargeError, match="more than max_nodes=50 values"):
         run(chain(60), tmp_path, 50)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_explain_has_a_limit_of_its_own() -> None:
-    limit = import_module("autograd.explain").MAX_NODES
+    limit = import_module("autograd.views.explain").MAX_NODES
     with pytest.raises(GraphTooLargeError, match=f"more than max_nodes={limit} values: its "
                                                  "explanation would take long to write"):
         autograd.explain(chain(limit + 1))

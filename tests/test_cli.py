@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value, formula
-from autograd.cli import main
+from autograd import Value
+from autograd.commandline import formula
+from autograd.commandline.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ["(x + y) * z", "x=-2", "y=5", "z=-4"]
@@ -272,7 +273,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
 
 def test_the_console_script_is_declared() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert '[project.scripts]\nchainrule = "autograd.cli:main"\n' in pyproject
+    assert '[project.scripts]\nchainrule = "autograd.commandline.cli:main"\n' in pyproject
 
 
 def test_the_installed_console_script() -> None:

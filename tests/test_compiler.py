@@ -17,9 +17,9 @@ from test_value import EDGE_CASES, EDGE_IDS
 
 import autograd
 from autograd import OPS, CompiledStep, Value
-from autograd.ops import Domain, Op
+from autograd.engine.ops import Domain, Op
+from autograd.engine.value import apply
 from autograd.testing import Program, op_with_inputs, programs, values
-from autograd.value import apply
 
 
 def same(a: float, b: float) -> bool:

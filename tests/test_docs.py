@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd.cli import main
+from autograd.commandline.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]

@@ -24,7 +24,7 @@ from networks import lecture_network, scoped_network, seed_graph
 
 import autograd
 from autograd import Domain, Op, Value, gradient_colour, scope
-from autograd.draw import ROLE_FILLS, _command, fixed_dates
+from autograd.views.draw import ROLE_FILLS, _command, fixed_dates
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot is not installed")

@@ -10,10 +10,11 @@ from hypothesis import given
 from networks import lecture_network, seed_graph
 
 import autograd
-from autograd import Value, chain, explain
-from autograd.explain import Explanation
-from autograd.notation import LatexNotation, Notation, format_number
+from autograd import Value, explain
 from autograd.testing import Program, programs, values
+from autograd.views import chain
+from autograd.views.explain import Explanation
+from autograd.views.notation import LatexNotation, Notation, format_number
 
 
 def test_the_lecture_chain_for_w5() -> None:

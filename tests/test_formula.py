@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value
-from autograd.formula import MAX_LENGTH, FormulaError, parse, parse_assignment
+from autograd.commandline.formula import MAX_LENGTH, FormulaError, parse, parse_assignment
 
 
 def run(text: str, **values: float) -> tuple[Value, dict[str, Value]]:

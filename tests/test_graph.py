@@ -293,7 +293,7 @@ def test_a_mode_stopped_at_any_event_leaves_no_lock_held(
 
 def mode_state() -> tuple[object, ...]:
     """This thread's modes, as ops read them."""
-    modes = autograd.modes.state()
+    modes = autograd.engine.modes.state()
     return modes.no_grad_depth, modes.anomaly_depth, modes.info, modes.number_refusal
 
 

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from test_kernels import run_case, same
 
 import autograd
-from autograd import OPS, Op, Value, define_op, native_cache, native_kernel, sigmoid
-from autograd.native_lowering import LoweringError
+from autograd import OPS, Op, Value, define_op, sigmoid
+from autograd.codegen import native_cache, native_kernel
+from autograd.codegen.native_lowering import LoweringError
 from autograd.testing import Block, Program, op_with_inputs, programs
 
 pytest.importorskip("llvmlite", reason="llvmlite is not installed (chainrule[native])")

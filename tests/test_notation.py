@@ -8,7 +8,7 @@ import pytest
 
 import autograd
 from autograd import Value
-from autograd.notation import LatexNotation, Notation, format_number, node_names
+from autograd.views.notation import LatexNotation, Notation, format_number, node_names
 
 
 @pytest.mark.parametrize(("x", "decimals", "strip", "text"), [

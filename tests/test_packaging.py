@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import autograd
-from autograd.cli import main
+from autograd.commandline.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 # HIPS autograd's __init__.py, in miniature: the names it exports, none of chainrule's
@@ -71,7 +71,7 @@ def test_importing_nn_over_hips_autograd_names_both_and_the_fix(
 
 def test_the_command_line_over_hips_autograd_names_both_and_the_fix(tmp_path: Path) -> None:
     done = run_with_foreign_autograd(
-        tmp_path, "from autograd.cli import main; raise SystemExit(main(['x', 'x=1']))",
+        tmp_path, "from autograd.commandline.cli import main; raise SystemExit(main(['x', 'x=1']))",
         keep_chainrules_modules=True)
     assert done.returncode == 1
     assert done.stdout == ""

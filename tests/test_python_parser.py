@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import python_parser
-from autograd.python_parser import PART, join_lines, parse_expression
+from autograd.commandline import python_parser
+from autograd.commandline.python_parser import PART, join_lines, parse_expression
 
 TERMS = ["x", "2*y", "(z + 1)", "exp(x)", "-x", "4.5e-3", "1e+5", "0x1e", "σ", "x ** -y",
          "f(x)(y)", "a.b", "x[0]", "(x\n + y)", "g(x, -1)", "1.e-2j", "~x", "x @ y"]

@@ -20,8 +20,8 @@ from networks import lecture_network, seed_graph
 
 import autograd
 from autograd import Value
-from autograd.chain import backprop
-from autograd.notation import format_number
+from autograd.views.chain import backprop
+from autograd.views.notation import format_number
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = "/usr/bin/chromedriver"

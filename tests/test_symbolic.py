@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import OPS
-from autograd.symbolic import BranchOnSymbolError, Namespace, Symbol, code_of
+from autograd.codegen.symbolic import BranchOnSymbolError, Namespace, Symbol, code_of
 from autograd.testing import op_with_inputs
 
 

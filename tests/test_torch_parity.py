@@ -22,9 +22,9 @@ from test_functional import POWER_AT_BASE_ZERO, same_floats
 from test_value import EDGE_CASES, EDGE_IDS
 
 from autograd import OPS, Value, define_op, grad, sigmoid
-from autograd.graph import consumers_first
+from autograd.engine.graph import consumers_first
+from autograd.engine.value import apply
 from autograd.testing import Program, op_with_inputs, programs, values
-from autograd.value import apply
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: parity tests not run")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from ._checks import check_decimals, check_root, check_size
+from .._checks import check_decimals, check_root, check_size
+from ..engine.value import Value
 from .chain import Backprop, Step, backprop, cut_nodes, depending_on, derivatives_along
 from .notation import LatexNotation, Name, Notation, formula, node_names, number_name
-from .value import Value
 
 STYLES = ("text", "markdown", "latex")
 MAX_NODES = 10_000  # a line per node: ten thousand lines take seconds to write, none to read

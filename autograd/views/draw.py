@@ -16,13 +16,13 @@ from typing import Any
 
 import graphviz
 
-from ._checks import GraphTooLargeError, check_decimals, check_root, check_size
-from ._text import visible
+from .._checks import GraphTooLargeError, check_decimals, check_root, check_size
+from .._text import visible
+from ..engine.graph import topological_order
+from ..engine.value import Value
+from ..files import write_atomically
 from .chain import Backprop, local_derivatives
-from .files import write_atomically
-from .graph import topological_order
 from .notation import format_number
-from .value import Value
 
 if sys.platform == "linux":
     import resource

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import overload
 from xml.dom import minidom
 
-from ._checks import check_decimals, check_root, check_size
-from ._text import visible
+from .._checks import check_decimals, check_root, check_size
+from .._text import visible
+from ..engine.value import Value
+from ..files import write_atomically
 from .chain import backprop
 from .draw import MAX_NODES, TIMEOUT, Options, draw_backprop, laid_out
 from .explain import Explanation
-from .files import write_atomically
 from .notation import Notation, format_number
-from .value import Value
 
 FRAME_HEIGHT = 560  # pixels of a notebook's frame around the page
 _TOO_LARGE = ("Graphviz would take long to lay it out, and nobody steps through so many nodes; "

@@ -30,7 +30,7 @@ def skip_frames_from(directory: str | os.PathLike[str]) -> None:
     _skipped += tuple(sorted(prefixes - set(_skipped)))
 
 
-skip_frames_from(Path(__file__).parent)
+skip_frames_from(Path(__file__).parent.parent)
 
 
 def observe(node: Value, info: NodeInfo | None) -> NodeInfo:

@@ -15,9 +15,9 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from . import ops
+from ..engine import ops
+from ..engine.value import Value
 from .python_parser import join_lines, parse_expression
-from .value import Value
 
 MAX_LENGTH = 100_000  # characters
 

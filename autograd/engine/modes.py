@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import ClassVar, NamedTuple, ParamSpec, TypeVar
 
-from ._text import check_printable
+from .._text import check_printable
 
 
 class NodeInfo(NamedTuple):

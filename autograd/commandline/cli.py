@@ -20,14 +20,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from ._checks import GraphTooLargeError
-from ._version import __version__
-from .draw import FORMATS, MAX_NODES, MAX_TIMEOUT, TIMEOUT, GraphvizNotFoundError, render
-from .explain import MAX_NODES as MAX_EXPLAINED
-from .explain import explain
+from .._checks import GraphTooLargeError
+from .._version import __version__
+from ..engine.value import Value
+from ..views.draw import FORMATS, MAX_NODES, MAX_TIMEOUT, TIMEOUT, GraphvizNotFoundError, render
+from ..views.explain import MAX_NODES as MAX_EXPLAINED
+from ..views.explain import explain
+from ..views.stepper import stepper
 from .formula import MAX_LENGTH, FormulaError, function_signatures, parse, parse_assignment
-from .stepper import stepper
-from .value import Value
 
 PROG = "chainrule"
 BAD_INPUT, FAILED, BROKEN_PIPE = 2, 1, 141
@@ -114,7 +114,7 @@ def _foreign_package() -> str | None:
 
     pip installs HIPS autograd, of the same import name, over this package's __init__.py.
     """
-    package = sys.modules.get(__package__ or "autograd")
+    package = sys.modules.get(__name__.partition(".")[0])
     if getattr(package, "Value", None) is Value:
         return None
     return (f"the 'autograd' package Python imports ({getattr(package, '__file__', None)}) is "

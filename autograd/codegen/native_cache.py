@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .files import write_atomically
+from ..files import write_atomically
 
 MAGIC = b"chainrule native kernel 1\n"
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)  # Windows has none; there links need privileges

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .ops import Op
-from .value import Value
+from ..engine.ops import Op
+from ..engine.value import Value
 
 NAME_LIMIT = 32  # an unlabelled node whose formula is longer than this is called v<index>
 

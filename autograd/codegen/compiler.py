@@ -2,8 +2,8 @@
 
 The graph a program built once is the program. `compile(root, inputs)` walks it once, writes one
 line a node (`v7 = v3 * v5`) and one a local derivative (`g3 += g7 * v5`), all from the op
-table's forwards and derivative rules (run on symbols, see `autograd.symbolic`), and runs the
-source once to define a function. Calling the result with new numbers for the inputs gives the
+table's forwards and derivative rules (run on symbols, see `autograd.codegen.symbolic`), and runs
+the source once to define a function. Calling the result with new numbers for the inputs gives the
 root's value and its gradient without making a single Value.
 
 What a trace cannot capture: the graph records which ops ran, not the Python that chose them.
@@ -24,10 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
-from ._checks import check_root
-from .graph import topological_order
+from .._checks import check_root
+from ..engine.graph import topological_order
+from ..engine.value import Value
 from .symbolic import SUM, Namespace, Operand, Symbol, code_of
-from .value import Value
 
 if TYPE_CHECKING:
     from .kernels import BatchStep
@@ -95,8 +95,8 @@ def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = (), *,
     """Compile root's graph to Python giving root's value and its gradient for each input.
 
     With batch_inputs, root is one sample's loss: the result is a per-sample kernel
-    (`autograd.kernels.BatchStep`) that runs it over rows of those leaves' numbers and sums the
-    gradients; backend "native" compiles it to machine code (needs chainrule[native]).
+    (`autograd.codegen.kernels.BatchStep`) that runs it over rows of those leaves' numbers and sums
+    the gradients; backend "native" compiles it to machine code (needs chainrule[native]).
     """
     check_root(root, "compile()")
     inputs = _checked_inputs(inputs)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .ops import DIV, POW_XY, Op, register_node_type
+from ..engine.ops import DIV, POW_XY, Op, register_node_type
 
 # How tightly an expression binds: an operand that binds less tightly than its operator needs
 # parentheses (on the right also when equal, since float + and * are not associative).

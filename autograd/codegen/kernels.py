@@ -1,11 +1,11 @@
 """Per-sample kernels: one sample's loss compiled once, then run over any number of rows.
 
 `compile(loss, inputs=params, batch_inputs=[x0, x1, t])` writes one sample's forward and
-backward as straight-line code (see `autograd.compiler`) and wraps it in a loop over rows: the
-parameters are the same for every row, the batch inputs take each row's numbers in turn, and
+backward as straight-line code (see `autograd.codegen.compiler`) and wraps it in a loop over rows:
+the parameters are the same for every row, the batch inputs take each row's numbers in turn, and
 the parameters' gradients are summed over the rows. One compile serves every batch size. The
 "python" backend runs the loop as generated Python; the "native" backend lowers the same code to
-machine code (`autograd.native`).
+machine code (`autograd.codegen.native`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine.ops import to_float
+from ..engine.value import Value
 from .compiler import StraightLine, gradient_code, straight_line, tuple_lines
-from .ops import to_float
 from .symbolic import Namespace, code_of
-from .value import Value
 
 SUM_KERNEL, ROW_KERNEL = "sum_over_rows", "each_row"
 _LOCALS = (SUM_KERNEL, ROW_KERNEL, "params", "rows", "total", "values", "gradients", "outputs")

@@ -7,7 +7,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._text import check_printable
+from .._text import check_printable
 from .modes import numbers_refused
 from .ops import OPS, Domain, Op
 from .value import Value

@@ -1,7 +1,7 @@
 """LLVM IR from a per-sample kernel's Python: the same float operations, as machine code runs them.
 
-A kernel's code (autograd.kernels) is Python of a small kind: assignments of arithmetic and of
-calls of the functions its namespace binds, each op's float forward. This module reads that
+A kernel's code (autograd.codegen.kernels) is Python of a small kind: assignments of arithmetic and
+of calls of the functions its namespace binds, each op's float forward. This module reads that
 code's syntax tree and writes the same operations as LLVM IR; a function it calls is read the
 same way from its own source and inlined, so the op table's math, written once, is what the
 machine code runs, `define_op`s included. The subset it reads: numbers, + - * /, comparisons,
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-from .ops import Function
+from ..engine.ops import Function
 
 DOUBLE, BOOL = "double", "i1"
 LANES = 4  # rows a kernel computes at once, one in each lane of a vector

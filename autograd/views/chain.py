@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from .graph import backward_steps
-from .value import Value
+from ..engine.graph import backward_steps
+from ..engine.value import Value
 
 
 def local_derivatives(node: Value) -> tuple[float, ...]:

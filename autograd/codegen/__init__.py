@@ -1,0 +1,1 @@
+"""Code from a graph: compile's straight-line Python, per-sample kernels, machine code."""

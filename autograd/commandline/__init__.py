@@ -1,0 +1,1 @@
+"""The command line (`chainrule`, `python -m autograd`) and its formula language."""

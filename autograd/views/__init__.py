@@ -1,0 +1,1 @@
+"""Views of one graph: the backward pass as data, told, drawn and stepped through."""
