@@ -30,9 +30,11 @@ MARGIN = 1e-2  # distance kept from singular points, well above any finite-diffe
 
 
 def in_domain(domain: Domain, margin: float = MARGIN) -> st.SearchStrategy[float]:
-    """Floats in [low, high] at least margin away from each point the domain avoids."""
+    """Floats in [low, high] at least margin (or the domain's clearance, if more) away from
+    each point the domain avoids."""
+    clear = max(margin, domain.clearance)
     return st.floats(domain.low, domain.high, allow_nan=False, allow_infinity=False).filter(
-        lambda x: all(abs(x - p) >= margin for p in domain.avoid)
+        lambda x: all(abs(x - p) >= clear for p in domain.avoid)
     )
 
 

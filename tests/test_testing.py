@@ -22,6 +22,13 @@ def test_in_domain_stays_inside_and_clear_of_the_avoided_points(data: st.DataObj
 
 
 @given(st.data())
+def test_a_domain_keeps_its_clearance_where_it_is_wider_than_the_margin(
+        data: st.DataObject) -> None:
+    x = data.draw(in_domain(Domain(-1.0, 1.0, avoid=(0.0,), clearance=0.5)))
+    assert 0.5 <= abs(x) <= 1.0
+
+
+@given(st.data())
 def test_op_with_inputs_draws_params_and_inputs_from_their_domains(data: st.DataObject) -> None:
     op, (x,) = data.draw(op_with_inputs(OPS["pow"]))
     (name, exponent), = op.params

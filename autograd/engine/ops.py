@@ -269,11 +269,13 @@ def within(x: Any, low: float, high: float) -> Any:
 
 @dataclass(frozen=True)
 class Domain:
-    """Where an input is tested: [low, high], staying clear of the points in avoid."""
+    """Where an input is tested: [low, high], at least clearance (or the tests' margin, if
+    more) away from each point in avoid."""
 
     low: float = -1e3
     high: float = 1e3
     avoid: tuple[float, ...] = ()
+    clearance: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -519,9 +521,12 @@ def _atan2_derivatives(y: Any, x: Any, out: Any) -> tuple[Any, Any]:
     return x * reciprocal, -y * reciprocal
 
 
+# Near the origin the curvature of atan2 and hypot grows as a power of 1 / |(a, b)|, and central
+# differences of their second derivatives with it: tested from 0.1 away, where they hold to 1e-6
+_CLEAR_OF_THE_ORIGIN = Domain(avoid=(0.0,), clearance=0.1)
 ATAN2 = register(Op(name="atan2", symbol="atan2", arity=2, forward=math.atan2,
                     derivatives=_atan2_derivatives,
-                    domains=(Domain(avoid=(0.0,)), Domain(avoid=(0.0,)))))
+                    domains=(_CLEAR_OF_THE_ORIGIN, _CLEAR_OF_THE_ORIGIN)))
 TAN = register(Op(name="tan", symbol="tan", arity=1, forward=_tan,
                   derivatives=lambda a, out: (1.0 + out * out,),
                   domains=(Domain(-1.5, 1.5),)))
@@ -549,7 +554,7 @@ LOG10 = register(Op(name="log10", symbol="log₁₀", arity=1, forward=_log10,
 # d hypot(a, b) = (a da + b db) / hypot(a, b): nan at the origin, as PyTorch
 HYPOT = register(Op(name="hypot", symbol="hypot", arity=2, forward=math.hypot,
                     derivatives=lambda a, b, out: (div(a, out), div(b, out)),
-                    domains=(Domain(avoid=(0.0,)), Domain(avoid=(0.0,)))))
+                    domains=(_CLEAR_OF_THE_ORIGIN, _CLEAR_OF_THE_ORIGIN)))
 
 
 def _dsoftplus(x: float) -> float:
