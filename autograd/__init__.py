@@ -54,7 +54,7 @@ from .engine.ops import (
     tan,
     tanh,
 )
-from .engine.value import Value, enumerate_requiring_grad
+from .engine.value import Value, indices_requiring_grad
 from .files import write_atomically
 from .views.draw import (
     Drawing,
@@ -95,7 +95,6 @@ __all__ = [
     "div",
     "draw",
     "enable_grad",
-    "enumerate_requiring_grad",
     "exp",
     "explain",
     "expm1",
@@ -108,6 +107,7 @@ __all__ = [
     "hessian",
     "hvp",
     "hypot",
+    "indices_requiring_grad",
     "jacobian",
     "jvp",
     "keep",

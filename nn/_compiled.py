@@ -1,93 +1,124 @@
-"""fit's loss compiled once as a per-sample kernel, then run over every batch, of any size.
+"""fit's training compiled: one sample's loss as a per-sample kernel, compiled once, runs every
+batch, of any size, and the optimizer moves the parameters' numbers, not their Values.
 
 One sample's loss is traced once, with the model's parameters and fresh leaves for a row's
 inputs and target, and compiled by autograd.compile(..., batch_inputs=...): the kernel sums the
 samples' losses and gradients over a batch's rows in order, as fit does eagerly, and fit divides
 by the batch size. The L2 term, which depends on the weights alone, is compiled once on its own.
-No Value is made while training.
+For an epoch the parameters' numbers and grads live in lists, which the kernels read and the
+optimizer's step_numbers() moves; they are written back to the Values when the epoch ends, or
+stops. No Value is made or touched while a batch trains.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from autograd import BatchStep, Value, compile, numbers_refused, topological_order
 
 from . import losses
 from .module import Module
+from .optim import Optimizer
 
 Rows = Sequence[Sequence[float]]
+Hit = Callable[[list[float], object], bool]  # whether a row's outputs name its target's class
 _ONE_ROW: list[list[float]] = [[]]  # the L2 term's kernel runs once
 # float(target) would succeed, but the compiled graph would hold the first batch's number
 _HOLD_VALUES = "a compiled loss must compute with its Values, or every batch gets the first's"
 
 
-class CompiledLoss:
-    """The mean batch loss (plus L2) of a model, as a per-sample kernel compiled once."""
+class CompiledTraining:
+    """Batches of (X, y) trained by a per-sample kernel of the model's loss (plus L2)."""
 
-    def __init__(self, model: Module, loss_fn: losses.Loss, params: list[Value],
-                 weights: list[Value], l2: float, n: int, outputs: int, backend: str) -> None:
+    def __init__(self, model: Module, X: Rows, y: Sequence[object], loss_fn: losses.Loss,
+                 optimizer: Optimizer, params: list[Value], weights: list[Value], l2: float,
+                 outputs: int, backend: str, hit: Hit | None) -> None:
         self._model = model
+        self._X, self._y = X, y
         self._loss_fn = loss_fn
+        self._optimizer = optimizer
         self._params = params
         self._outputs = outputs
         self._backend = backend
+        self._hit = hit
+        self._check_data()
         self._kernel: BatchStep | None = None
-        self._used_params: list[Value] = []  # those the loss reaches, in the kernel's order
-        self._unreached: list[Value] = []  # their gradient is 0
-        self._weight_slots: list[int | None] = []  # each weight's place in _used_params
-        self._columns: list[int] | None = None  # the row's numbers the loss reads; None: all
+        self._table: list[list[float]] = []  # each sample's numbers, as the kernel reads them
+        self._numbers: list[float] = []  # the parameters' data, in params' order, for an epoch
+        self._grads: list[float] = []  # and their grads
+        where = {id(p): k for k, p in enumerate(params)}
+        optimized = [where[id(p)] for p in optimizer.params]
+        self._optimized = None if optimized == list(range(len(params))) else optimized
+        # Every kernel takes every parameter, so that their gradients line up. A frozen weight's
+        # L2 term is a number in the kernel (no optimizer moves it), its gradient 0, as eager's.
         self._penalty: BatchStep | None = None  # the L2 term: a kernel of no batch input
-        # a frozen weight's term is a number in the kernel (no optimizer moves it), and its
-        # gradient, as eager training's, is not accumulated
-        self._weights = [w for w in weights if w.requires_grad]
         self._frozen_penalty = 0.0  # the L2 term when every weight is frozen
-        if l2 and self._weights:
-            self._penalty = compile(losses.l2(weights, l2, n), self._weights, batch_inputs=[],
-                                    backend=backend)
+        if l2 and any(w.requires_grad for w in weights):
+            self._penalty = compile(losses.l2(weights, l2, len(X)), params, batch_inputs=[],
+                                    backend=backend, allow_unused=True)
         elif l2 and weights:
-            self._frozen_penalty = losses.l2(weights, l2, n).data
+            self._frozen_penalty = losses.l2(weights, l2, len(X)).data
 
-    def check_data(self, X: Rows, y: Sequence[object]) -> None:
+    @contextmanager
+    def epoch(self) -> Iterator[None]:
+        """Hold the parameters' numbers for an epoch; write them back however it ends."""
+        self._numbers = [p.data for p in self._params]
+        self._grads = [p.grad for p in self._params]
+        try:
+            yield
+        finally:
+            for p, x, g in zip(self._params, self._numbers, self._grads, strict=True):
+                p.data = x
+                p.grad = g
+
+    def batch(self, chosen: list[int]) -> tuple[float, int]:
+        """The gradient of the batch loss at rows `chosen`; the loss, and the rows hit."""
+        kernel = self._kernel or self._compile(chosen[0])
+        numbers, table, m = self._numbers, self._table, len(chosen)
+        total, sums, outputs = kernel.with_aux(numbers, [table[i] for i in chosen])
+        loss = total / m + self._frozen_penalty
+        if self._penalty is None:
+            self._grads = _floats(sums / m) if _is_array(sums) else [g / m for g in sums]
+        else:  # added after the division, as in eager training
+            penalty, penalty_grads = self._penalty(numbers, _ONE_ROW)
+            self._grads = _floats(sums / m + penalty_grads) if _is_array(sums) else [
+                g / m + d for g, d in zip(sums, penalty_grads, strict=True)]
+            loss += penalty
+        if self._hit is None:
+            return loss, 0
+        hit, y = self._hit, self._y
+        return loss, sum(hit(row, y[i]) for row, i in zip(_floats(outputs), chosen, strict=True))
+
+    def step(self) -> None:
+        """The optimizer's step, on the numbers held."""
+        if self._optimized is None:
+            self._numbers = self._optimizer.step_numbers(self._numbers, self._grads)
+            return
+        order, numbers = self._optimized, list(self._numbers)
+        moved = self._optimizer.step_numbers([numbers[k] for k in order],
+                                             [self._grads[k] for k in order])
+        for k, x in zip(order, moved, strict=True):
+            numbers[k] = x
+        self._numbers = numbers
+
+    def _check_data(self) -> None:
         """Refuse a bad row or target now, as training would: a graph sees only its trace's."""
+        X = self._X
         for i, row in enumerate(X):
             if len(row) != len(X[0]):
                 raise ValueError(f"every row must have as many numbers as the first: row {i} "
                                  f"has {len(row)}, row 0 has {len(X[0])}")
         dummy: losses.Prediction = (
             Value(0.0) if self._outputs == 1 else [Value(0.0)] * self._outputs)
-        for t in y:
+        for t in self._y:
             self._loss_fn(dummy, t)  # the loss's own checks of its target
 
-    def backward(self, X: Rows, y: Sequence[object]) -> tuple[float, list[list[float]]]:
-        """Set each parameter's grad to the batch loss's gradient; the loss, each row's outputs."""
-        kernel = self._kernel or self._compile(X[0], y[0])
-        rows = [[*row, *self._target_values(t)] for row, t in zip(X, y, strict=True)]
-        if self._columns is not None:
-            rows = [[row[c] for c in self._columns] for row in rows]
-        total, grads, outputs = kernel.with_aux([p.data for p in self._used_params], rows)
-        m = len(X)
-        gradients = [g / m for g in _floats(grads)]
-        for p in self._unreached:
-            p.grad = 0.0
-        loss = total / m + self._frozen_penalty
-        if self._penalty is not None:  # added after the division, as in eager training
-            penalty, penalty_grads = self._penalty([w.data for w in self._weights], _ONE_ROW)
-            for w, slot, g in zip(self._weights, self._weight_slots, _floats(penalty_grads),
-                                  strict=True):
-                if slot is None:
-                    w.grad += g
-                else:
-                    gradients[slot] += g
-            loss += penalty
-        for p, g in zip(self._used_params, gradients, strict=True):
-            p.grad = g
-        return loss, [_floats(row) for row in outputs]
-
-    def _compile(self, row: Sequence[float], target: object) -> BatchStep:
+    def _compile(self, sample: int) -> BatchStep:
         """Trace one sample's loss (its own numbers pick any branch) and compile it."""
-        inputs = [Value(float(v)) for v in row]
+        target = self._y[sample]
+        inputs = [Value(float(v)) for v in self._X[sample]]
         target_leaves = [Value(v) for v in self._target_values(target)]
         prediction = self._model.forward(inputs)
         try:
@@ -98,14 +129,11 @@ class CompiledLoss:
                             f"compiled graph), and it failed: {error}") from None
         outputs = [prediction] if isinstance(prediction, Value) else list(prediction)
         in_graph = {id(node) for node in topological_order(loss)}
-        self._used_params = [p for p in self._params if id(p) in in_graph]
-        self._unreached = [p for p in self._params if id(p) not in in_graph]
-        slots = {id(p): k for k, p in enumerate(self._used_params)}
-        self._weight_slots = [slots.get(id(w)) for w in self._weights]
         leaves = [*inputs, *target_leaves]
         columns = [c for c, leaf in enumerate(leaves) if id(leaf) in in_graph]
-        self._columns = None if len(columns) == len(leaves) else columns
-        self._kernel = compile(loss, self._used_params, aux=outputs,
+        self._table = [[numbers[c] for c in columns] for numbers in (
+            [*row, *self._target_values(t)] for row, t in zip(self._X, self._y, strict=True))]
+        self._kernel = compile(loss, self._params, aux=outputs, allow_unused=True,
                                batch_inputs=[leaves[c] for c in columns], backend=self._backend)
         return self._kernel
 
@@ -123,6 +151,12 @@ class CompiledLoss:
         return leaves[0] if plain else leaves
 
 
-def _floats(values: Any) -> list[float]:
-    """A kernel's numbers (a tuple, or a numpy array from the native backend) as floats."""
-    return values.tolist() if hasattr(values, "tolist") else list(values)
+def _is_array(values: Any) -> bool:
+    """Whether a kernel gave a numpy array (the native backend), whose operations go elementwise
+    and round as Python's float operations do."""
+    return hasattr(values, "tolist")
+
+
+def _floats(values: Any) -> list[Any]:
+    """A kernel's numbers (tuples, or a numpy array from the native backend) as lists."""
+    return values.tolist() if _is_array(values) else list(values)

@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
-from ._checks import check_rows_and_targets, positive_int
+from ._checks import check_rows_and_targets, count, positive_int
 from .module import Seed, random_generator
 
 T = TypeVar("T")
@@ -95,20 +95,21 @@ def batches(X: Sequence[T], y: Sequence[U], batch_size: int | None = None,
     Shuffled with `seed` (an int, a random.Random to draw from, or None for a fresh order).
     """
     check_rows_and_targets(X, y)
+    chosen = batch_indices(len(X), batch_size, shuffle, seed)
+    return (([X[i] for i in rows], [y[i] for i in rows]) for rows in chosen)
+
+
+def batch_indices(n: int, batch_size: int | None = None, shuffle: bool = True,
+                  seed: Seed = None) -> Iterator[list[int]]:
+    """The row indices of each batch of n rows, as batches() chooses them from the same seed."""
+    count(n, "n")
     if batch_size is None:
-        batch_size = max(len(X), 1)
+        batch_size = max(n, 1)
     positive_int(batch_size, "batch_size")
-    order = list(range(len(X)))
+    order = list(range(n))
     if shuffle:
         random_generator(seed).shuffle(order)
-    return _slices(X, y, order, batch_size)
-
-
-def _slices(X: Sequence[T], y: Sequence[U], order: list[int],
-            size: int) -> Iterator[tuple[list[T], list[U]]]:
-    for start in range(0, len(order), size):
-        chosen = order[start:start + size]
-        yield [X[i] for i in chosen], [y[i] for i in chosen]
+    return (order[start:start + batch_size] for start in range(0, n, batch_size))
 
 
 def _check_noise(noise: float) -> None:

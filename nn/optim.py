@@ -2,16 +2,17 @@
 
 Each updates only the parameters it was given that learn: leaving one out, or freezing it
 (module.requires_grad_(False), p.requires_grad = False), keeps it as it is, and its momentum
-or moments too.
+or moments too. Each writes its update once, over lists of numbers: step() runs it on the
+parameters' data and grads, step_numbers() on numbers kept elsewhere (fit's compiled kernels).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeGuard
 
-from autograd import Value, div, enumerate_requiring_grad
+from autograd import Value, div, indices_requiring_grad
 
 from ._checks import at_least_zero, count, rebuilt
 
@@ -41,7 +42,36 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter that learns from its grad."""
+        """Move every parameter that learns against its grad."""
+        learning = indices_requiring_grad(self.params)
+        params = self.params if len(learning) == len(self.params) else [
+            self.params[i] for i in learning]
+        moved = self._moved(learning, [p.data for p in params], [p.grad for p in params])
+        for p, x in zip(params, moved, strict=True):
+            p.data = x
+
+    def step_numbers(self, data: Sequence[float], grads: Sequence[float]) -> list[float]:
+        """step() on numbers: every parameter's new data, from data and grads in params' order.
+
+        The optimizer's state advances as step() advances it; a frozen parameter keeps its
+        number. The Values themselves are neither read nor changed.
+        """
+        if len(data) != len(self.params) or len(grads) != len(self.params):
+            raise ValueError(f"step_numbers takes {len(self.params)} numbers and as many "
+                             f"gradients, one a parameter; got {len(data)} and {len(grads)}")
+        learning = indices_requiring_grad(self.params)
+        if len(learning) == len(self.params):
+            return self._moved(learning, data, grads)
+        moved = list(data)
+        for i, x in zip(learning, self._moved(learning, [data[i] for i in learning],
+                                              [grads[i] for i in learning]), strict=True):
+            moved[i] = x
+        return moved
+
+    def _moved(self, learning: Sequence[int], data: Sequence[float],
+               grads: Sequence[float]) -> list[float]:
+        """The update: the new data of the parameters at `learning` (indices into params),
+        from their data and grads, as lists; their state advances."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
@@ -68,9 +98,17 @@ class Optimizer:
     def _load_state(self, state: object) -> None:
         raise NotImplementedError
 
-    def _learning(self) -> Iterator[tuple[int, Value]]:
-        """Each parameter that learns, with its index in params."""
-        return enumerate_requiring_grad(self.params)
+    def _gathered(self, state: list[Any], learning: Sequence[int]) -> list[Any]:
+        """The entries of a per-parameter state list at `learning`."""
+        return state if len(learning) == len(state) else [state[i] for i in learning]
+
+    def _scattered(self, state: list[Any], learning: Sequence[int], entries: list[Any]) -> None:
+        """Put entries back in a per-parameter state list at `learning`."""
+        if len(learning) == len(state):
+            state[:] = entries
+        else:
+            for i, entry in zip(learning, entries, strict=True):
+                state[i] = entry
 
     def _entries(self, state: object, names: tuple[str, ...]) -> list[list[Any]]:
         """The lists state holds under names, each with one entry a parameter."""
@@ -115,24 +153,25 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening 0")
         self.buffers: list[float | None] = [None] * len(self.params)
 
-    def step(self) -> None:
-        """p ← p − lr·g for every parameter that learns."""
+    def _moved(self, learning: Sequence[int], data: Sequence[float],
+               grads: Sequence[float]) -> list[float]:
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
-        if momentum == 0.0 and decay == 0.0:
-            for _, p in self._learning():
-                p.data = p.data + -lr * p.grad
-            return
-        buffers = self.buffers
-        for i, p in self._learning():
-            g = p.grad
-            if decay != 0.0:
-                g = g + decay * p.data
-            if momentum != 0.0:
-                buf = buffers[i]
-                buf = g if buf is None else buf * momentum + (1.0 - self.dampening) * g
-                buffers[i] = buf
-                g = g + momentum * buf if self.nesterov else buf
-            p.data = p.data + -lr * g
+        if decay != 0.0:
+            grads = [g + decay * x for g, x in zip(grads, data, strict=True)]
+        if momentum != 0.0:
+            kept = 1.0 - self.dampening
+            previous = self._gathered(self.buffers, learning)
+            if None in previous:  # a buffer starts as the first gradient
+                buffers = [g if b is None else b * momentum + kept * g
+                           for b, g in zip(previous, grads, strict=True)]
+            else:
+                buffers = [b * momentum + kept * g for b, g in zip(previous, grads, strict=True)]
+            self._scattered(self.buffers, learning, buffers)
+            if self.nesterov:
+                grads = [g + momentum * b for g, b in zip(grads, buffers, strict=True)]
+            else:
+                grads = buffers
+        return [x + -lr * g for x, g in zip(data, grads, strict=True)]
 
     def _settings(self) -> dict[str, Any]:
         return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay,
@@ -173,26 +212,31 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def step(self) -> None:
-        """One Adam update of every parameter that learns."""
+    def _moved(self, learning: Sequence[int], data: Sequence[float],
+               grads: Sequence[float]) -> list[float]:
         beta1, beta2 = self.betas
-        steps, m, v, decay, eps = self.steps, self.m, self.v, self.weight_decay, self.eps
-        t = 0
-        step_size = correction2_sqrt = 0.0
-        for i, p in self._learning():
-            steps[i] += 1
-            if steps[i] != t:
-                t = steps[i]
-                step_size = self.lr / (1.0 - beta1**t)
-                correction2_sqrt = (1.0 - beta2**t) ** 0.5
-            g = p.grad
-            if decay != 0.0:
-                g = g + decay * p.data
-            m[i] = _lerp(m[i], g, 1.0 - beta1)
-            v[i] = v[i] * beta2 + (1.0 - beta2) * g * g
-            denominator = math.sqrt(v[i]) / correction2_sqrt + eps
-            change = -step_size * m[i]
-            p.data = p.data + (change / denominator if denominator else div(change, denominator))
+        decay, eps = self.weight_decay, self.eps
+        steps = [t + 1 for t in self._gathered(self.steps, learning)]
+        if decay != 0.0:
+            grads = [g + decay * x for g, x in zip(grads, data, strict=True)]
+        m = _lerp(self._gathered(self.m, learning), grads, 1.0 - beta1)
+        v = [square * beta2 + (1.0 - beta2) * g * g
+             for square, g in zip(self._gathered(self.v, learning), grads, strict=True)]
+        for state, entries in ((self.steps, steps), (self.m, m), (self.v, v)):
+            self._scattered(state, learning, entries)
+        # t differs between parameters only where some were frozen for a while
+        corrections = {t: (self.lr / (1.0 - beta1**t), (1.0 - beta2**t) ** 0.5)
+                       for t in set(steps)}
+        if len(corrections) == 1:
+            ((step_size, root),) = corrections.values()
+            changes = [-step_size * mean for mean in m]
+            denominators = [math.sqrt(square) / root + eps for square in v]
+        else:
+            changes = [-corrections[t][0] * mean for t, mean in zip(steps, m, strict=True)]
+            denominators = [math.sqrt(square) / corrections[t][1] + eps
+                            for t, square in zip(steps, v, strict=True)]
+        return [x + (change / denominator if denominator else div(change, denominator))
+                for x, change, denominator in zip(data, changes, denominators, strict=True)]
 
     def _settings(self) -> dict[str, Any]:
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps,
@@ -213,8 +257,9 @@ class Adam(Optimizer):
                 f"eps={self.eps!r}, weight_decay={self.weight_decay!r})")
 
 
-def _lerp(start: float, end: float, weight: float) -> float:
-    """start + weight·(end − start), rounded as torch.lerp rounds it."""
+def _lerp(starts: Sequence[float], ends: Sequence[float], weight: float) -> list[float]:
+    """start + weight·(end − start) of each pair, rounded as torch.lerp rounds it."""
     if abs(weight) < 0.5:
-        return start + weight * (end - start)
-    return end - (end - start) * (1.0 - weight)
+        return [start + weight * (end - start) for start, end in zip(starts, ends, strict=True)]
+    rest = 1.0 - weight
+    return [end - (end - start) * rest for start, end in zip(starts, ends, strict=True)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import TypeGuard
 
@@ -17,8 +18,8 @@ from autograd import Value
 
 from . import losses
 from ._checks import check_rows_and_targets, positive_int
-from ._compiled import CompiledLoss
-from .data import batches
+from ._compiled import CompiledTraining
+from .data import batch_indices
 from .module import MLP, Dropout, Layer, Module, Neuron, Seed, random_generator
 from .optim import Optimizer
 from .schedulers import Scheduler
@@ -50,10 +51,12 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     compile=True (or "python") traces one sample's loss once, with the parameters and the
     sample's inputs and target as leaves, and compiles it to a per-sample kernel
     (autograd.compile with batch_inputs) that every batch, of any size, runs: the same history
-    to within rounding (1e-12 or better), no Value made while training. compile="native" runs
-    the kernel as machine code (needs chainrule[native]: llvmlite and numpy). The L2 term is
-    compiled once on its own. The loss gets its targets as Values (a class index, for a model
-    with several outputs, as its one-hot class probabilities).
+    to within rounding (1e-12 or better), no Value made while training: for an epoch the
+    parameters' numbers live in lists that the kernel reads and the optimizer's step_numbers()
+    moves, written back to the Values (data and grad) when the epoch ends or is interrupted.
+    compile="native" runs the kernel as machine code (chainrule[native]: llvmlite and numpy).
+    The L2 term is compiled once on its own. The loss gets its targets as Values (a class
+    index, for a model with several outputs, as its one-hot class probabilities).
     What a trace cannot capture: a Python `if` on `.data`, in the model or the loss, stays at
     the branch the first sample took. binary_cross_entropy_with_logits's choice of
     form and cross_entropy's shift by the largest logit are such branches: the value is the
@@ -81,14 +84,14 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     params = list({id(p): p for p in (*model.parameters(), *optimizer.params)}.values())
     weights = model.weights() if l2 else []
     hits_cut = cut if labelled else None
+    training: CompiledTraining | _EagerTraining
     if backend:
-        compiled = CompiledLoss(model, loss_fn, params, weights, l2, len(X), _outputs(model),
-                                backend)
-        compiled.check_data(X, y)
-        run_batch = partial(_compiled_batch, compiled, cut=hits_cut)
+        hit = None if hits_cut is None else partial(_hit, cut=hits_cut)
+        training = CompiledTraining(model, X, y, loss_fn, optimizer, params, weights, l2,
+                                    _outputs(model), backend, hit)
     else:
-        run_batch = partial(_eager_batch, model, loss_fn=loss_fn, params=params,
-                            weights=weights, l2=l2, n=len(X), cut=hits_cut)
+        training = _EagerTraining(model, X, y, loss_fn, optimizer, params, weights, l2,
+                                  hits_cut)
     n_batches = math.ceil(len(X) / (batch_size or len(X)))
     history: History = {"loss": []}
     if labelled:
@@ -101,17 +104,18 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
         for epoch in range(1, epochs + 1):
             model.train()
             total, correct = 0.0, 0
-            for b, (xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng), 1):
-                batch_loss, batch_correct = run_batch(xb, yb)
-                if not math.isfinite(batch_loss):
-                    raise FloatingPointError(
-                        f"the loss is {batch_loss} at epoch {epoch} of {epochs}, batch {b} of "
-                        f"{n_batches}: training stopped before that update (a smaller learning "
-                        "rate, or a loss on logits, may help)")
-                optimizer.step()
-                total += batch_loss * len(xb)
-                correct += batch_correct
-                bar.update()
+            with training.epoch():
+                for b, chosen in enumerate(batch_indices(len(X), batch_size, shuffle, rng), 1):
+                    batch_loss, batch_correct = training.batch(chosen)
+                    if not math.isfinite(batch_loss):
+                        raise FloatingPointError(
+                            f"the loss is {batch_loss} at epoch {epoch} of {epochs}, batch {b} "
+                            f"of {n_batches}: training stopped before that update (a smaller "
+                            "learning rate, or a loss on logits, may help)")
+                    training.step()
+                    total += batch_loss * len(chosen)
+                    correct += batch_correct
+                    bar.update()
             _record(history, "loss", total / len(X))
             if labelled:
                 _record(history, "accuracy", correct / len(X))
@@ -129,25 +133,34 @@ def fit(model: Module, X: Rows, y: Sequence[object], *, loss: str | losses.Loss,
     return history
 
 
-def _eager_batch(model: Module, X: Rows, y: Sequence[object], *, loss_fn: losses.Loss,
-                 params: list[Value], weights: list[Value], l2: float, n: int,
-                 cut: float | None) -> tuple[float, int]:
-    """Each sample's backward, then the L2 term's: the batch's loss and hits."""
-    batch_loss, correct = _backward_batch(model, X, y, loss_fn, params, cut)
-    if l2:
-        penalty = losses.l2(weights, l2, n)
-        penalty.backward()
-        batch_loss += penalty.data
-    return batch_loss, correct
+class _EagerTraining:
+    """Batches of (X, y) trained on the model's own graph, one sample's at a time."""
 
+    def __init__(self, model: Module, X: Rows, y: Sequence[object], loss_fn: losses.Loss,
+                 optimizer: Optimizer, params: list[Value], weights: list[Value], l2: float,
+                 cut: float | None) -> None:
+        self._model, self._X, self._y, self._loss_fn = model, X, y, loss_fn
+        self._optimizer, self._params, self._weights = optimizer, params, weights
+        self._l2, self._cut = l2, cut
 
-def _compiled_batch(compiled: CompiledLoss, X: Rows, y: Sequence[object], *,
-                    cut: float | None) -> tuple[float, int]:
-    """The compiled batch loss's step: the batch's loss and hits."""
-    batch_loss, outputs = compiled.backward(X, y)
-    if cut is None:
-        return batch_loss, 0
-    return batch_loss, sum(_hit(o, t, cut) for o, t in zip(outputs, y, strict=True))
+    def epoch(self) -> AbstractContextManager[None]:
+        """Nothing to hold: the Values are the parameters."""
+        return nullcontext()
+
+    def batch(self, chosen: list[int]) -> tuple[float, int]:
+        """Each sample's backward, then the L2 term's: the batch's loss and hits."""
+        X, y = [self._X[i] for i in chosen], [self._y[i] for i in chosen]
+        batch_loss, correct = _backward_batch(self._model, X, y, self._loss_fn, self._params,
+                                              self._cut)
+        if self._l2:
+            penalty = losses.l2(self._weights, self._l2, len(self._X))
+            penalty.backward()
+            batch_loss += penalty.data
+        return batch_loss, correct
+
+    def step(self) -> None:
+        """The optimizer's step."""
+        self._optimizer.step()
 
 
 def _backward_batch(model: Module, X: Rows, y: Sequence[object], loss_fn: losses.Loss,

@@ -174,6 +174,23 @@ def test_aux_values_are_each_rows(backend: str) -> None:
         assert [tuple(float(v) for v in a) for a in aux] == expected
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_unused_input_is_refused_or_with_allow_unused_gets_gradient_zero(backend: str) -> None:
+    a, unused, x = Value(2.0), Value(5.0), Value(0.0)
+    loss = a * a * x
+    with pytest.raises(ValueError, match=r"inputs\[1\] .* is not in the graph of root"):
+        autograd.compile(loss, [a, unused], batch_inputs=[x], backend=backend_or_skip(backend))
+    step = autograd.compile(loss, [unused, a], batch_inputs=[x], backend=backend,
+                            allow_unused=True)
+    total, grads = step([7.0, 3.0], [[1.0], [-0.5]])
+    assert (total, [float(g) for g in grads]) == (4.5, [0.0, 3.0])
+    values, per_row = step([7.0, 3.0], [[1.0], [-0.5]], per_sample=True)
+    assert [float(v) for v in values] == [9.0, -4.5]
+    assert [[float(g) for g in row] for row in per_row] == [[0.0, 6.0], [0.0, -3.0]]
+    whole = autograd.compile(loss, [x, unused, a], allow_unused=True)
+    assert whole([1.0, 7.0, 3.0]) == (9.0, (9.0, 0.0, 6.0))
+
+
 def test_compile_refuses_kernels_it_cannot_make() -> None:
     loss, params, batch = demo_loss()
     with pytest.raises(ValueError, match="cannot be both in inputs and in batch_inputs"):

@@ -51,7 +51,13 @@ def train(loss: str, optimizer: str, batch_size: int | None, compile: bool | str
     history = nn.fit(model, X, y, loss=loss, optimizer=OPTIMIZERS[optimizer](model.parameters()),
                      epochs=3, batch_size=batch_size, seed=0, progress=False, compile=compile,
                      **options)
-    return history, model.state_dict()
+    return history, with_grads(model)
+
+
+def with_grads(model: nn.MLP) -> dict[str, float]:
+    """The model's state and each parameter's grad (the last batch's gradient)."""
+    grads = {f"grad {i}": p.grad for i, p in enumerate(model.parameters())}
+    return {**model.state_dict(), **grads}
 
 
 def assert_same_training(eager: tuple[History, dict[str, float]],
@@ -185,6 +191,29 @@ def test_a_non_finite_loss_stops_compiled_training_where_eager_training_stops() 
     assert " at epoch " in messages[0] and ", batch " in messages[0]
     assert all(math.isfinite(v) for v in states[1].values())  # stopped before that update
     assert states[1] == pytest.approx(states[0], rel=1e-9)
+
+
+def test_an_interrupt_leaves_the_parameters_where_the_last_step_left_them() -> None:
+    states = []
+    for compile in (False, True):
+        model = model_for("hinge")
+        optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+        name = "step_numbers" if compile else "step"
+        steps, calls = getattr(optimizer, name), [0]
+
+        def interrupted(*args: Any, steps: Any = steps, calls: list[int] = calls) -> Any:
+            calls[0] += 1
+            if calls[0] == 8:  # after 7 steps: in epoch 3 of batches of 5, 5 and 3
+                raise KeyboardInterrupt
+            return steps(*args)
+
+        setattr(optimizer, name, interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            nn.fit(model, X, LABELS, loss="hinge", optimizer=optimizer, epochs=5, batch_size=5,
+                   l2=0.01, seed=0, progress=False, compile=compile)
+        states.append(with_grads(model))
+    assert states[1] != with_grads(model_for("hinge"))
+    assert states[1] == pytest.approx(states[0], rel=0.0, abs=1e-12)
 
 
 def test_a_bad_target_in_any_batch_is_refused_before_training() -> None:

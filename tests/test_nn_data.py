@@ -88,6 +88,16 @@ def test_batches_cover_every_row_once(n: int, size: int | None, shuffle: bool,
         assert [t for _, ys in got for t in ys] == y
 
 
+@given(st.integers(0, 40), st.one_of(st.none(), st.integers(1, 50)), st.integers(0, 100))
+def test_batch_indices_choose_the_rows_batches_chooses(n: int, size: int | None,
+                                                       seed: int) -> None:
+    chosen = list(data.batch_indices(n, size, seed=seed))
+    assert sorted(i for rows in chosen for i in rows) == list(range(n))
+    if n:
+        X, y = [[float(i)] for i in range(n)], list(range(n))
+        assert chosen == [ys for _, ys in data.batches(X, y, size, seed=seed)]
+
+
 def test_batches_with_a_generator_draw_a_new_order_each_time() -> None:
     rng = random.Random(0)
     X, y = [[float(i)] for i in range(20)], list(range(20))
@@ -101,6 +111,8 @@ def test_batches_with_a_generator_draw_a_new_order_each_time() -> None:
     (lambda: data.batches([[1.0]], [1, 2], 1), "X has 1 rows but y has 2 targets"),
     (lambda: data.batches([], [], 1), "the data set is empty"),
     (lambda: data.batches([[1.0]], [1], 0), "batch_size must be a positive int, got 0"),
+    (lambda: data.batch_indices(-1), "n must be an int >= 0, got -1"),
+    (lambda: data.batch_indices(3, 0), "batch_size must be a positive int, got 0"),
     (lambda: data.moons(0), "n must be a positive int"),
     (lambda: data.moons(10, noise=-1.0), "noise must be >= 0"),
     (lambda: data.spiral(10, classes=0), "classes must be a positive int"),

@@ -172,6 +172,41 @@ def test_an_unfrozen_parameter_starts_its_own_adam_count_as_torch_does() -> None
     assert optimizer.steps == [6, 1, 1]
 
 
+STEPPERS: dict[str, Callable[[list[Value]], Optimizer]] = {
+    **OPTIMIZERS,
+    "SGD nesterov": lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+    "SGD dampened": lambda ps: SGD(ps, lr=0.1, momentum=0.9, dampening=0.3),
+    "Adam eps 0": lambda ps: Adam(ps, lr=0.1, betas=(0.6, 0.9), eps=0.0),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(STEPPERS))
+def test_step_numbers_moves_numbers_as_step_moves_values(kind: str) -> None:
+    start = [0.5, -1.0, 2.0, 0.0]
+    values, twins = [Value(x) for x in start], [Value(x) for x in start]
+    by_values, by_numbers = STEPPERS[kind](values), STEPPERS[kind](twins)
+    numbers = list(start)
+    values[1].requires_grad = twins[1].requires_grad = False  # its number is kept, and state
+    for step in range(4):
+        grads = [0.3 * step - 0.2, 1.0, -0.5 * step, 0.0]
+        for p, g in zip(values, grads, strict=True):
+            p.grad = g
+        by_values.step()
+        numbers = by_numbers.step_numbers(numbers, grads)
+        assert repr(numbers) == repr([p.data for p in values])  # bit for bit; nan is nan
+        if step == 1:
+            values[1].requires_grad = twins[1].requires_grad = True
+    assert by_numbers.state_dict() == by_values.state_dict()
+    assert [p.data for p in twins] == start  # the Values are neither read nor moved
+
+
+def test_step_numbers_takes_one_number_and_gradient_a_parameter() -> None:
+    optimizer = SGD([Value(1.0), Value(2.0)], lr=0.1)
+    with pytest.raises(ValueError, match="step_numbers takes 2 numbers and as many gradients, "
+                                         "one a parameter; got 2 and 1"):
+        optimizer.step_numbers([1.0, 2.0], [0.5])
+
+
 def test_freezing_is_the_parameters_own_flag_so_a_deep_copy_keeps_it_and_nothing_holds_it(
 ) -> None:
     model = nn.MLP(2, [2, 1], seed=0)

@@ -393,8 +393,8 @@ def test_requires_grad_takes_only_a_bool_and_survives_a_deepcopy() -> None:
     assert copy.deepcopy(v).requires_grad is False
 
 
-def test_enumerate_requiring_grad_skips_the_frozen() -> None:
+def test_indices_requiring_grad_skips_the_frozen() -> None:
     nodes = [Value(float(i)) for i in range(4)]
-    assert list(autograd.enumerate_requiring_grad(nodes)) == list(enumerate(nodes))
+    assert list(autograd.indices_requiring_grad(nodes)) == [0, 1, 2, 3]
     nodes[1].requires_grad = nodes[3].requires_grad = False
-    assert list(autograd.enumerate_requiring_grad(nodes)) == [(0, nodes[0]), (2, nodes[2])]
+    assert list(autograd.indices_requiring_grad(nodes)) == [0, 2]

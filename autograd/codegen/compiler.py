@@ -85,18 +85,22 @@ def _as_float(x: object, i: int) -> float:
 
 @overload
 def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = (), *,
-            batch_inputs: None = None, backend: str = "python") -> CompiledStep: ...
+            batch_inputs: None = None, backend: str = "python",
+            allow_unused: bool = False) -> CompiledStep: ...
 @overload
 def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = (), *,
-            batch_inputs: Sequence[Value], backend: str = "python") -> BatchStep: ...
+            batch_inputs: Sequence[Value], backend: str = "python",
+            allow_unused: bool = False) -> BatchStep: ...
 def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = (), *,
             batch_inputs: Sequence[Value] | None = None, backend: str = "python",
-            ) -> CompiledStep | BatchStep:
+            allow_unused: bool = False) -> CompiledStep | BatchStep:
     """Compile root's graph to Python giving root's value and its gradient for each input.
 
     With batch_inputs, root is one sample's loss: the result is a per-sample kernel
     (`autograd.codegen.kernels.BatchStep`) that runs it over rows of those leaves' numbers and sums
     the gradients; backend "native" compiles it to machine code (needs chainrule[native]).
+    An input root does not depend on is refused, or with allow_unused its gradient is 0.0 (as
+    torch.autograd.grad's with allow_unused and materialize_grads).
     """
     check_root(root, "compile()")
     inputs = _checked_inputs(inputs)
@@ -106,6 +110,9 @@ def compile(root: Value, inputs: Sequence[Value], aux: Sequence[Value] = (), *,
         raise ValueError(f"backend={backend!r} compiles per-sample kernels: give batch_inputs "
                          "(the leaves that take each row's numbers)")
     order = topological_order(root)
+    if allow_unused:  # leaves of their own, before the graph: nothing reads them
+        reached = {id(node) for node in order}
+        order = [*(leaf for leaf in inputs if id(leaf) not in reached), *order]
     position = {id(node): k for k, node in enumerate(order)}
     for name, nodes in (("inputs", inputs), ("aux", aux), ("batch_inputs", batch or ())):
         for i, node in enumerate(nodes):

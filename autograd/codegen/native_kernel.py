@@ -102,7 +102,7 @@ def _part_functions(code: KernelCode, body: list[ast.stmt], results: list[ast.ex
     parts[0].insert(0, (None, first))
     inputs = _Inputs(code)
     local = {*inputs.params, *inputs.batch, *(name for s in body for name in _targets(s))}
-    reads = [_free_reads(steps, outputs, local) for steps in parts]
+    reads = [_free_reads(steps, outputs, local, inputs.reads) for steps in parts]
     last_read = {name: p for p, names in enumerate(reads) for name in names
                  if name not in inputs.params and name not in inputs.batch}
     first_set = {name: p for p, steps in reversed(list(enumerate(parts)))
@@ -146,17 +146,18 @@ def _slots(first_set: dict[str, int], last_read: dict[str, int]) -> dict[str, in
     return slots
 
 
-def _free_reads(steps: list[Step], outputs: list[ast.expr], local: set[str]) -> list[str]:
+def _free_reads(steps: list[Step], outputs: list[ast.expr], local: set[str],
+                reads: Callable[[ast.AST], list[str]]) -> list[str]:
     """The local names the steps read before they set them, in the order first read."""
     set_here: set[str] = set()
     free: dict[str, None] = {}
     for statement, ks in steps:
         if statement is not None:
-            free.update((name, None) for name in _reads(statement)
+            free.update((name, None) for name in reads(statement)
                         if name in local and name not in set_here)
             set_here.update(_targets(statement))
         for k in ks:
-            free.update((name, None) for name in _reads(outputs[k])
+            free.update((name, None) for name in reads(outputs[k])
                         if name in local and name not in set_here)
     return list(free)
 
@@ -178,10 +179,18 @@ class _Inputs:
         self.slots: dict[str, int] = {}
         self.kinds: dict[str, str] = {}  # each slot's IR type
         self.block: Operand | None = None  # the part's load of its LANES rows
+        self._reads: dict[int, list[str]] = {}  # each node's, as _reads gives them
+
+    def reads(self, node: ast.AST) -> list[str]:
+        """The names node reads, walked once a node: every node is read twice."""
+        names = self._reads.get(id(node))
+        if names is None:
+            names = self._reads[id(node)] = _reads(node)
+        return names
 
     def bind(self, node: ast.AST, scope: Scope, local: set[str]) -> None:
         """Load the local names node reads that scope does not have yet, as it is lowered."""
-        for name in _reads(node):
+        for name in self.reads(node):
             if name in local and name not in scope.env:
                 scope.env[name] = self._load(name, scope.emitter)
 

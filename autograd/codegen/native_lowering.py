@@ -465,14 +465,12 @@ def _syntax(function: FunctionType, scope: Scope) -> ast.FunctionDef | ast.Lambd
     lines = linecache.getlines(code.co_filename, function.__globals__)
     if not lines:
         raise scope.error(None, f"its source is not available ({code.co_filename})")
-    tree = _parse(code.co_filename, "".join(lines))
+    candidates = _functions_in(code.co_filename, "".join(lines)).get(
+        (code.co_firstlineno, code.co_name), [])
     names = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
-    found = [node for node in ast.walk(tree)
-             if isinstance(node, ast.FunctionDef | ast.Lambda)
-             and _first_line(node) == code.co_firstlineno
-             and (node.name if isinstance(node, ast.FunctionDef) else "<lambda>") == code.co_name
-             and [a.arg for a in (*node.args.posonlyargs, *node.args.args,
-                                  *node.args.kwonlyargs)] == names]
+    found = [node for node in candidates
+             if [a.arg for a in (*node.args.posonlyargs, *node.args.args,
+                                 *node.args.kwonlyargs)] == names]
     if len(found) != 1:
         raise scope.error(None, f"its source cannot be told apart ({len(found)} candidates on "
                                 f"line {code.co_firstlineno} of {code.co_filename})")
@@ -491,9 +489,18 @@ def _first_line(node: ast.FunctionDef | ast.Lambda) -> int:
     return node.lineno
 
 
+Definition = ast.FunctionDef | ast.Lambda
+
+
 @functools.lru_cache(maxsize=64)
-def _parse(filename: str, source: str) -> ast.Module:
-    return ast.parse(source, filename)
+def _functions_in(filename: str, source: str) -> dict[tuple[int, str], list[Definition]]:
+    """Each def and lambda of a file, by its first line and the name its code object has."""
+    found: dict[tuple[int, str], list[Definition]] = {}
+    for node in ast.walk(ast.parse(source, filename)):
+        if isinstance(node, ast.FunctionDef | ast.Lambda):
+            name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
+            found.setdefault((_first_line(node), name), []).append(node)
+    return found
 
 
 def _name_of(x: object) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from itertools import compress
 from operator import attrgetter
 from typing import Any
@@ -324,13 +324,12 @@ def _frozen_copy(x: Value) -> Value:
     return copy
 
 
-def enumerate_requiring_grad(nodes: list[Value]) -> Iterator[tuple[int, Value]]:
-    """(index, node) for each of nodes whose requires_grad is True, as enumerate() gives them;
-    enumerate(nodes) itself while no node was ever frozen, so optimizers pay for freezing only
-    once it is used."""
+def indices_requiring_grad(nodes: Sequence[Value]) -> Sequence[int]:
+    """The index of each of nodes whose requires_grad is True: range(len(nodes)) while no node
+    was ever frozen, so optimizers pay for freezing only once it is used."""
     if not _some_frozen:
-        return enumerate(nodes)
-    return compress(enumerate(nodes), map(_REQUIRES_GRAD, nodes))
+        return range(len(nodes))
+    return list(compress(range(len(nodes)), map(_REQUIRES_GRAD, nodes)))
 
 
 _REQUIRES_GRAD = attrgetter("_requires_grad")
