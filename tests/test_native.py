@@ -18,7 +18,7 @@ from test_kernels import run_case, same
 
 import autograd
 from autograd import OPS, Op, Value, define_op, sigmoid
-from autograd.codegen import native_cache, native_kernel
+from autograd.codegen import native, native_cache, native_kernel
 from autograd.codegen.native_lowering import LoweringError
 from autograd.testing import Block, Program, op_with_inputs, programs
 
@@ -178,6 +178,42 @@ def test_a_second_compile_loads_the_machine_code_from_the_cache(private_cache: P
     rows = [[1.0, 2.0], [-3.0, 0.5]]
     assert [float(v) for v in first([0.5, -0.25, 0.125], rows)[1]] == [
         float(v) for v in second([0.5, -0.25, 0.125], rows)[1]]
+
+
+def test_a_kernel_of_autograd_s_ops_loads_from_the_cache_without_making_its_ir(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    first = compile_demo()
+    ir = first.source
+    assert "define void @sum_over_rows" in ir
+
+    def no_ir(code: object) -> str:
+        raise AssertionError("the IR was made")
+
+    monkeypatch.setattr(native, "kernel_module", no_ir)
+    second = compile_demo()
+    assert second._run.from_cache
+    rows = [[1.0, 2.0], [-3.0, 0.5]]
+    assert float(second([0.5, -0.25, 0.125], rows)[0]) == float(
+        first([0.5, -0.25, 0.125], rows)[0])
+    monkeypatch.undo()
+    assert second.source == ir  # made when asked for
+
+
+def test_a_defined_op_s_kernel_is_cached_by_its_ir_so_a_changed_op_is_compiled_again(
+        table: None) -> None:
+    def scaling(k: float) -> Op:
+        return define_op("shifted_cache", lambda x: x + k, lambda x, out: (1.0,))
+
+    results = []
+    for k in (2.0, 3.0, 2.0):  # the same name and Python kernel, another forward each time
+        step = op_kernel(scaling(k))
+        results.append((float(step([1.0], [[1.5]])[0]), step._run.from_cache))
+    assert len({op_kernel(scaling(k)).source for k in (2.0, 3.0)}) == 2
+    assert results == [(3.5, False), (4.5, False), (3.5, True)]
+    for op, ours in ((OPS["tanh"], True), (scaling(2.0), False)):  # known without the IR?
+        step = op_kernel(op)
+        known = native.source_identity(step._run._code, step._python_source)
+        assert (known is not None) == ours, op.name
 
 
 def stat_mode(path: Path) -> int:

@@ -113,17 +113,21 @@ class BatchStep:
         self.backend = backend
         self.node_count = code.node_count
         self.aux_count = len(code.aux)
-        self.source = python_source(code)
+        self._python_source = python_source(code)
         self._run: Any
         if backend == "native":
             from .native import NativeKernel  # llvmlite and numpy: imported only when asked for
 
-            self._run = NativeKernel(code)
-            self.source = self._run.source
+            self._run = NativeKernel(code, self._python_source)
         else:
             namespace = code.names.globals
-            exec(builtins.compile(self.source, "<per-sample kernel>", "exec"), namespace)
+            exec(builtins.compile(self._python_source, "<per-sample kernel>", "exec"), namespace)
             self._run = _PythonKernel(namespace.pop(SUM_KERNEL), namespace.pop(ROW_KERNEL))
+
+    @property
+    def source(self) -> str:
+        """The generated code: the python backend's Python, the native backend's LLVM IR."""
+        return str(self._run.source) if self.backend == "native" else self._python_source
 
     def __call__(self, param_values: Iterable[float], rows: Any,
                  per_sample: bool = False) -> tuple[Any, Any]:

@@ -1,11 +1,11 @@
 """Machine code for LLVM IR, compiled by llvmlite once and kept in a per-user cache on disk.
 
-An entry is named by the sha256 of the IR together with the LLVM version and the processor it
-was compiled for, and holds a header (a magic line, that key, the sha256 of the object code)
-then the object code. An entry whose header or hash does not match is compiled again and
-replaced, never loaded. The folder ($XDG_CACHE_HOME/chainrule, else ~/.cache/chainrule; on
-Windows %LOCALAPPDATA%\\chainrule) is made private (0700), and one that another user owns or
-that others may write to is not used.
+An entry is named by the sha256 of the IR (or of what determines it) together with the LLVM
+version and the processor it was compiled for, and holds a header (a magic line, that key, the
+sha256 of the object code) then the object code. An entry whose header or hash does not match
+is compiled again and replaced, never loaded. The folder ($XDG_CACHE_HOME/chainrule, else
+~/.cache/chainrule; on Windows %LOCALAPPDATA%\\chainrule) is made private (0700), and one that
+another user owns or that others may write to is not used.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 import stat
 import sys
 import warnings
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,12 @@ def _new_target_machine() -> Any:
 class MachineCode:
     """Object code loaded into this process: the address of each of its functions by name."""
 
-    def __init__(self, ir: str, use_cache: bool = True) -> None:
+    def __init__(self, identity: str, ir: Callable[[], str], use_cache: bool = True) -> None:
+        """identity: text that determines the IR (the IR itself, or what it is made from);
+        ir() makes the IR, called only when there is no good entry to load."""
         binding = llvm()
         key = hashlib.sha256("\n".join(
-            [ir, binding.get_process_triple(), binding.get_host_cpu_name(),
+            [identity, binding.get_process_triple(), binding.get_host_cpu_name(),
              binding.get_host_cpu_features().flatten(),
              ".".join(map(str, binding.llvm_version_info))]).encode()).hexdigest()
         folder = cache_folder() if use_cache else None
@@ -71,7 +74,7 @@ class MachineCode:
         code = _read_entry(path, key) if path is not None else None
         self.from_cache = code is not None
         if code is None:
-            code = compile_ir(ir)
+            code = compile_ir(ir())
             if path is not None:
                 try:
                     # an entry that is a link is replaced, never the file it points to
