@@ -210,9 +210,9 @@ def test_maximum_and_minimum_split_a_tie_in_halves_as_pytorch() -> None:
 
 
 @pytest.mark.parametrize(("x", "value", "derivative"), [
-    (-3.0, -1.0, 0.0), (-1.0, -1.0, 1.0), (0.5, 0.5, 1.0), (2.0, 2.0, 1.0), (5.0, 2.0, 0.0),
+    (-3.0, -1.0, 0.0), (-1.0, -1.0, 0.0), (0.5, 0.5, 1.0), (2.0, 2.0, 0.0), (5.0, 2.0, 0.0),
     (math.nan, math.nan, 0.0)])
-def test_clamp_passes_the_gradient_between_its_bounds_included(
+def test_clamp_passes_the_gradient_strictly_between_its_bounds(
         x: float, value: float, derivative: float) -> None:
     v = Value(x)
     out = autograd.clamp(v, -1.0, 2.0)
@@ -221,6 +221,20 @@ def test_clamp_passes_the_gradient_between_its_bounds_included(
     assert v.grad == derivative
     assert out.op_info is not None and out.op_info.display == "clamp[-1, 2]"
     assert autograd.clamp(x, -1.0, 2) == out.data or math.isnan(value)
+
+
+@pytest.mark.parametrize(("bounds", "x", "derivative"), [
+    ({"min": 0.0}, 0.0, 0.0), ({"min": 0.0}, math.inf, 1.0), ({"min": 0.0}, 1e308, 1.0),
+    ({"max": 0.0}, 0.0, 0.0), ({"max": 0.0}, -math.inf, 1.0), ({"min": 0.0}, math.nan, 0.0)])
+def test_a_clamp_with_one_bound_has_none_on_the_other_side(
+        bounds: dict[str, float], x: float, derivative: float) -> None:
+    v = Value(x)
+    autograd.clamp(v, **bounds).backward()
+    assert v.grad == derivative
+    relu = Value(x)
+    autograd.relu(relu).backward()
+    if bounds == {"min": 0.0} and not math.isnan(x):  # clamp(x, min=0) is relu, kink and all
+        assert relu.grad == derivative
 
 
 def test_clamp_takes_one_bound_or_both_and_min_above_max_gives_max() -> None:

@@ -144,7 +144,8 @@ def _clamp(x: float, min: float, max: float) -> float:
 
 
 def _within(x: float, low: float, high: float) -> float:
-    return 1.0 if low <= x <= high else 0.0
+    # strictly inside: an infinite bound is no bound, so x = ±inf passes on that side
+    return 1.0 if (low < x or low == -INF) and (x < high or high == INF) else 0.0
 
 
 def _softplus(x: float) -> float:
@@ -258,7 +259,8 @@ def max_share(a: Any, b: Any) -> Any:
 
 
 def within(x: Any, low: float, high: float) -> Any:
-    """1 where low <= x <= high, else 0 (nan: 0): where clamp passes its gradient on."""
+    """1 where low < x < high (an infinite bound: none), else 0 (nan: 0): where clamp passes
+    its gradient on."""
     if isinstance(x, Number):
         return _within(to_float(x), low, high)
     return WITHIN.bind(low=low, high=high)(x)
@@ -588,7 +590,8 @@ MAX_SHARE = register(Op(name="max_share", symbol="share", arity=2, forward=_max_
 # Bounds are tested near ±2 and inputs kept away from there, so no test straddles a kink.
 _NEAR_2, _NEAR_MINUS_2 = Domain(1.995, 2.005), Domain(-2.005, -1.995)
 _AWAY_FROM_BOUNDS = Domain(-5.0, 5.0, avoid=(-2.0, 2.0))
-# NOTE: clamp passes the gradient on where min <= x <= max, bounds included, as PyTorch.
+# NOTE: clamp passes the gradient on where min < x < max, as PyTorch since 2.14 (1 at the
+# bounds before): at a bound 0, the sub-gradient of least size, as relu's at 0.
 CLAMP = register(Op(name="clamp", symbol="clamp[{min:g}, {max:g}]", arity=1, forward=_clamp,
                     derivatives=lambda a, out, min, max: (within(a, min, max),),
                     domains=(_AWAY_FROM_BOUNDS,), params=(("max", 1.0), ("min", -1.0)),
@@ -678,7 +681,7 @@ minimum: Function2 = Function2(MINIMUM, "The smaller of a and b, nan if either i
 
 def clamp(x: Any, min: float | None = None, max: float | None = None) -> Any:
     """x limited to [min, max] (None: no limit), as torch.clamp: nan stays nan, and min > max
-    gives max; the gradient passes where min <= x <= max."""
+    gives max; the gradient passes where min < x < max, 0 at a bound, as relu's at 0."""
     if min is None and max is None:
         raise TypeError("clamp() needs min or max (or both)")
     op = CLAMP.bind(min=-INF if min is None else min, max=INF if max is None else max)
