@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import autograd
 from autograd import Value
 from autograd.commandline.formula import MAX_LENGTH, FormulaError, parse, parse_assignment
 
@@ -37,6 +38,10 @@ def test_the_seed_formula() -> None:
     ("sigmoid(0)", 0.5),
     ("leaky_relu(-x, 0.1)", -0.30000000000000004),
     ("step(x - 4, -1, 2)", -1.0),
+    ("atan2(y, x)", math.atan2(2.0, 3.0)),
+    ("hypot(x, 4)", 5.0),
+    ("maximum(x, y) - minimum(x, 2 * y)", 0.0),
+    ("clamp(x, 0, 1) + clamp(-x, 0) + clamp(x * y, -1e9, 5)", 6.0),
     ("abs(-x) + sqrt(x * 3)", 6.0),
     ("1e999 * 0 + x", math.nan),
     ("10 ** 400 + x", math.inf),
@@ -46,6 +51,15 @@ def test_values(text: str, expected: float) -> None:
     values = {name: v for name, v in {"x": 3.0, "y": 2.0}.items() if name in parse(text).names}
     root, _ = run(text, **values)
     assert root.data == expected or (math.isnan(expected) and math.isnan(root.data))
+
+
+def test_a_function_of_two_inputs_takes_formulas_and_passes_both_gradients() -> None:
+    root, leaves = run("atan2(y * 2, x + 1) * hypot(x, y)", x=0.5, y=-1.5)
+    x, y = Value(0.5), Value(-1.5)
+    expected = autograd.atan2(y * 2, x + 1) * autograd.hypot(x, y)
+    expected.backward()
+    assert root.data == expected.data
+    assert (leaves["x"].grad, leaves["y"].grad) == (x.grad, y.grad)
 
 
 def test_a_name_used_twice_is_one_node() -> None:
@@ -90,7 +104,11 @@ def test_a_lone_name_keeps_its_name() -> None:
     ("2j", "complex number not allowed"),
     ("True", "True not allowed"),
     ("exp", "exp is a function at column 1 (call it: exp(x))"),
-    ("exp(x, 2)", "exp() takes one argument, got 2 at column 1"),
+    ("exp(x, 2)", "exp() takes one argument, got 2 at column 1 (as exp(x))"),
+    ("atan2(y)", "atan2() takes 2 arguments, got 1 at column 1 (as atan2(y, x))"),
+    ("clamp(x)", "clamp() takes 2 to 3 arguments, got 1 at column 1 (as clamp(x, min, max))"),
+    ("clamp(x, y, 1)", "the min of clamp() must be a number at column 10"),
+    ("maximum(x, y, 1)", "maximum() takes 2 arguments, got 3"),
     ("leaky_relu(x, y)", "the slope of leaky_relu() must be a number at column 15"),
     ("step(x, low=1)", "keyword argument to step() at column 1"),
     ("x + f(y)(z)", "only a function's name can be called at column 5"),

@@ -1,8 +1,9 @@
 """The command line's formula language, read by a whitelist over Python's ast (never eval).
 
 A formula is numbers, names, + - * / **, parentheses, unary minus and the engine's functions:
-`(x + y) * z`, `sigmoid(w * x + b)`, `leaky_relu(x, 0.1)`. Anything else is refused with a
-FormulaError that says what was wrong and, where it helps, at which column.
+`(x + y) * z`, `sigmoid(w * x + b)`, `leaky_relu(x, 0.1)`, `atan2(y, x)`, `clamp(x, 0, 1)`.
+Anything else is refused with a FormulaError that says what was wrong and, where it helps, at
+which column.
 """
 
 from __future__ import annotations
@@ -30,19 +31,31 @@ class FormulaError(ValueError):
 
 @dataclass(frozen=True)
 class FormulaFunction:
-    """A function a formula can call: one Value argument, then optional number params."""
+    """A function a formula can call: its inputs (formulas), then number params, of which the
+    first `needed` must be given."""
 
     apply: Callable[..., Value]
     params: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ("x",)
+    needed: int = 0
+
+    def signature(self, name: str) -> str:
+        """How it is called: tanh(x), atan2(y, x), clamp(x, min, max)."""
+        return f"{name}({', '.join((*self.inputs, *self.params))})"
 
 
-# every function of one scalar that ops defines for an op of the table, and three with params
+# every function of one or two scalars that ops defines for an op of the table, and four with
+# number params
 FUNCTIONS: dict[str, FormulaFunction] = {
     name: FormulaFunction(function) for name, function in vars(ops).items()
     if type(function) is ops.Function
+} | {
+    name: FormulaFunction(function, inputs=("y", "x") if name == "atan2" else ("a", "b"))
+    for name, function in vars(ops).items() if type(function) is ops.Function2
 } | {"abs": FormulaFunction(Value.__abs__),
      "leaky_relu": FormulaFunction(Value.leaky_relu, ("slope",)),
-     "step": FormulaFunction(Value.step, ("low", "high"))}
+     "step": FormulaFunction(Value.step, ("low", "high")),
+     "clamp": FormulaFunction(ops.clamp, ("min", "max"), needed=1)}
 
 _OPERATORS: dict[type[ast.operator], Callable[[Value, Operand], Value]] = {
     ast.Add: Value.__add__, ast.Sub: Value.__sub__, ast.Mult: Value.__mul__,
@@ -67,8 +80,9 @@ LANGUAGE = "numbers, names, + - * / **, parentheses and the functions " + FUNCTI
 
 
 def function_signatures() -> str:
-    """The functions a formula can call, with their number params: abs ... step(x, low, high)."""
-    return " ".join(f"{name}(x, {', '.join(f.params)})" if f.params else name
+    """The functions a formula can call, each of one input by its name, the others with their
+    inputs and number params: abs ... atan2(y, x) ... step(x, low, high)."""
+    return " ".join(f.signature(name) if f.params or f.inputs != ("x",) else name
                     for name, f in sorted(FUNCTIONS.items()))
 
 
@@ -205,14 +219,21 @@ def _check_call(text: str, node: ast.Call) -> list[ast.expr]:
     if node.keywords:
         raise _error(text, node, f"keyword argument to {node.func.id}()",
                      "give its numbers in order")
-    most = 1 + len(function.params)
-    if not 1 <= len(node.args) <= most:
-        takes = "one argument" if most == 1 else f"1 to {most} arguments"
-        raise _error(text, node, f"{node.func.id}() takes {takes}, got {len(node.args)}")
-    for param, arg in zip(function.params, node.args[1:], strict=False):
+    least = len(function.inputs) + function.needed
+    most = len(function.inputs) + len(function.params)
+    if not least <= len(node.args) <= most:
+        takes = _arguments(least) if least == most else f"{least} to {most} arguments"
+        raise _error(text, node, f"{node.func.id}() takes {takes}, got {len(node.args)}",
+                     f"as {function.signature(node.func.id)}")
+    inputs = len(function.inputs)
+    for param, arg in zip(function.params, node.args[inputs:], strict=False):
         if _literal(text, arg) is None:
             raise _error(text, arg, f"the {param} of {node.func.id}() must be a number")
-    return node.args[:1]
+    return node.args[:inputs]
+
+
+def _arguments(count: int) -> str:
+    return "one argument" if count == 1 else f"{count} arguments"
 
 
 def _number(text: str, node: ast.Constant) -> float:
@@ -260,8 +281,8 @@ def _children(node: ast.expr) -> list[ast.expr]:
         return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
-    if isinstance(node, ast.Call):
-        return node.args[:1]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.args[:len(FUNCTIONS[node.func.id].inputs)]
     return []
 
 
@@ -278,10 +299,9 @@ def _combine(node: ast.expr, operands: list[Operand], leaves: Mapping[str, Value
         (operand,) = operands
         return -operand if isinstance(node.op, ast.USub) else operand
     assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-    (argument,) = operands
-    value = argument if isinstance(argument, Value) else Value(argument)
-    params = [_literal("", arg) for arg in node.args[1:]]
-    return FUNCTIONS[node.func.id].apply(value, *params)
+    values = [x if isinstance(x, Value) else Value(x) for x in operands]
+    params = [_literal("", arg) for arg in node.args[len(operands):]]
+    return FUNCTIONS[node.func.id].apply(*values, *params)
 
 
 def parse_assignment(text: str) -> tuple[str, float]:
