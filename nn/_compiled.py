@@ -51,13 +51,21 @@ class CompiledTraining:
         where = {id(p): k for k, p in enumerate(params)}
         optimized = [where[id(p)] for p in optimizer.params]
         self._optimized = None if optimized == list(range(len(params))) else optimized
-        # Every kernel takes every parameter, so that their gradients line up. A frozen weight's
-        # L2 term is a number in the kernel (no optimizer moves it), its gradient 0, as eager's.
+        # an optimizer with a step() of its own steps the Values themselves
+        self._steps_numbers = (type(optimizer).step is Optimizer.step
+                               and type(optimizer).step_numbers is Optimizer.step_numbers)
+        # Every kernel takes every parameter that is a leaf, so that their gradients line up;
+        # one made by an op (which the loss must not reach: see _compile) has gradient 0
+        leaves = [k for k, p in enumerate(params) if p.op is None]
+        self._leaves = None if len(leaves) == len(params) else leaves
+        self._inputs = [params[k] for k in leaves]
+        # A frozen weight's L2 term is a number in the kernel (no optimizer moves it), its
+        # gradient 0, as eager training's.
         self._penalty: BatchStep | None = None  # the L2 term: a kernel of no batch input
         self._frozen_penalty = 0.0  # the L2 term when every weight is frozen
         if l2 and any(w.requires_grad for w in weights):
-            self._penalty = compile(losses.l2(weights, l2, len(X)), params, batch_inputs=[],
-                                    backend=backend, allow_unused=True)
+            self._penalty = compile(losses.l2(weights, l2, len(X)), self._inputs,
+                                    batch_inputs=[], backend=backend, allow_unused=True)
         elif l2 and weights:
             self._frozen_penalty = losses.l2(weights, l2, len(X)).data
 
@@ -77,22 +85,38 @@ class CompiledTraining:
         """The gradient of the batch loss at rows `chosen`; the loss, and the rows hit."""
         kernel = self._kernel or self._compile(chosen[0])
         numbers, table, m = self._numbers, self._table, len(chosen)
+        if self._leaves is not None:
+            numbers = [numbers[k] for k in self._leaves]
         total, sums, outputs = kernel.with_aux(numbers, [table[i] for i in chosen])
         loss = total / m + self._frozen_penalty
         if self._penalty is None:
-            self._grads = _floats(sums / m) if _is_array(sums) else [g / m for g in sums]
+            grads = _floats(sums / m) if _is_array(sums) else [g / m for g in sums]
         else:  # added after the division, as in eager training
             penalty, penalty_grads = self._penalty(numbers, _ONE_ROW)
-            self._grads = _floats(sums / m + penalty_grads) if _is_array(sums) else [
+            grads = _floats(sums / m + penalty_grads) if _is_array(sums) else [
                 g / m + d for g, d in zip(sums, penalty_grads, strict=True)]
             loss += penalty
+        if self._leaves is not None:
+            grads, of_leaves = [0.0] * len(self._params), grads
+            for k, g in zip(self._leaves, of_leaves, strict=True):
+                grads[k] = g
+        self._grads = grads
         if self._hit is None:
             return loss, 0
         hit, y = self._hit, self._y
         return loss, sum(hit(row, y[i]) for row, i in zip(_floats(outputs), chosen, strict=True))
 
     def step(self) -> None:
-        """The optimizer's step, on the numbers held."""
+        """The optimizer's step, on the numbers held (on the Values, for an optimizer with a
+        step() of its own, which may do anything there)."""
+        if not self._steps_numbers:
+            for p, x, g in zip(self._params, self._numbers, self._grads, strict=True):
+                p.data = x
+                p.grad = g
+            self._optimizer.step()
+            self._numbers = [p.data for p in self._params]
+            self._grads = [p.grad for p in self._params]
+            return
         if self._optimized is None:
             self._numbers = self._optimizer.step_numbers(self._numbers, self._grads)
             return
@@ -129,11 +153,16 @@ class CompiledTraining:
                             f"compiled graph), and it failed: {error}") from None
         outputs = [prediction] if isinstance(prediction, Value) else list(prediction)
         in_graph = {id(node) for node in topological_order(loss)}
+        for p in self._params:
+            if p.op is not None and id(p) in in_graph:
+                raise ValueError(f"compile needs the parameters the loss reaches to be leaves "
+                                 f"(Values made directly), and {p!r} was made by {p.op!r}: "
+                                 "train without compile")
         leaves = [*inputs, *target_leaves]
         columns = [c for c, leaf in enumerate(leaves) if id(leaf) in in_graph]
         self._table = [[numbers[c] for c in columns] for numbers in (
             [*row, *self._target_values(t)] for row, t in zip(self._X, self._y, strict=True))]
-        self._kernel = compile(loss, self._params, aux=outputs, allow_unused=True,
+        self._kernel = compile(loss, self._inputs, aux=outputs, allow_unused=True,
                                batch_inputs=[leaves[c] for c in columns], backend=self._backend)
         return self._kernel
 

@@ -54,7 +54,7 @@ class Optimizer:
         """step() on numbers: every parameter's new data, from data and grads in params' order.
 
         The optimizer's state advances as step() advances it; a frozen parameter keeps its
-        number. The Values themselves are neither read nor changed.
+        number. Of the Values only requires_grad is read, and nothing is changed.
         """
         if len(data) != len(self.params) or len(grads) != len(self.params):
             raise ValueError(f"step_numbers takes {len(self.params)} numbers and as many "
@@ -72,7 +72,8 @@ class Optimizer:
                grads: Sequence[float]) -> list[float]:
         """The update: the new data of the parameters at `learning` (indices into params),
         from their data and grads, as lists; their state advances."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _moved(learning, data, "
+                                  "grads), the update on lists, or a step() of its own")
 
     def state_dict(self) -> dict[str, Any]:
         """The settings and each parameter's state (lists in params' order), ready for JSON."""

@@ -204,10 +204,10 @@ def test_the_help_lists_the_formula_languages_functions(capsys: pytest.CaptureFi
     with pytest.raises(SystemExit):
         main(["--help"])
     out = " ".join(capsys.readouterr().out.split())  # as argparse wraps it for this terminal
-    assert ("the functions abs acos asin atan atan2(y, x) clamp(x, min, max) clip(x, a, b) cos "
-            "cosh exp expm1 hypot(a, b) leaky_relu(x, slope) log log10 log1p log2 maximum(a, b) "
-            "minimum(a, b) relu sigmoid sign sin sinh softplus sqrt step(x, low, high) tan "
-            "tanh.") in out
+    assert ("the functions abs acos asin atan atan2(y, x) clamp(x, min[, max]) clip(x[, a[, b]]) "
+            "cos cosh exp expm1 hypot(a, b) leaky_relu(x[, slope]) log log10 log1p log2 "
+            "maximum(a, b) minimum(a, b) relu sigmoid sign sin sinh softplus sqrt "
+            "step(x[, low[, high]]) tan tanh.") in out
 
 
 def test_a_10_megabyte_formula_is_refused_at_once() -> None:

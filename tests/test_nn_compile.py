@@ -216,6 +216,60 @@ def test_an_interrupt_leaves_the_parameters_where_the_last_step_left_them() -> N
     assert states[1] == pytest.approx(states[0], rel=0.0, abs=1e-12)
 
 
+class ClippedSGD(SGD):
+    """A step() of its own: each grad clipped to [-0.05, 0.05] first."""
+
+    def step(self) -> None:
+        for p in self.params:
+            p.grad = max(-0.05, min(0.05, p.grad))
+        super().step()
+
+
+class SignDescent(Optimizer):
+    """Only a step(): p ← p − 0.01·sign(grad)."""
+
+    def step(self) -> None:
+        for p in self.params:
+            p.data -= 0.01 * ((p.grad > 0) - (p.grad < 0))
+
+
+@pytest.mark.parametrize("make", [lambda ps: ClippedSGD(ps, lr=0.5, momentum=0.5),
+                                  SignDescent], ids=["own step", "only a step"])
+def test_an_optimizer_with_a_step_of_its_own_trains_as_in_eager_training(
+        make: Callable[[list[Value]], Optimizer]) -> None:
+    results = []
+    for compile in (False, True):
+        model = model_for("hinge")
+        history = nn.fit(model, X, LABELS, loss="hinge", optimizer=make(model.parameters()),
+                         epochs=3, batch_size=5, l2=0.01, seed=0, progress=False,
+                         compile=compile)
+        results.append((history, with_grads(model)))
+    assert results[0][1] != with_grads(model_for("hinge"))
+    assert_same_training(*results)
+
+
+def test_a_parameter_made_by_an_op_gets_gradient_0_or_if_the_loss_reaches_it_is_refused(
+        ) -> None:
+    results = []
+    for compile in (False, True):
+        model = model_for("hinge")
+        made = Value(1.0) * 2.0  # in the optimizer, never in the loss
+        history = nn.fit(model, X, LABELS, loss="hinge",
+                         optimizer=SGD([*model.parameters(), made], lr=0.1, momentum=0.5),
+                         epochs=2, batch_size=5, l2=0.01, seed=0, progress=False,
+                         compile=compile)
+        assert (made.data, made.grad) == (2.0, 0.0)
+        results.append((history, with_grads(model)))
+    assert_same_training(*results)
+    model = model_for("hinge")
+    neuron = model.layers[0].neurons[0]
+    neuron.w[0] = neuron.w[0] * 1.0  # the model computes with a node an op made
+    with pytest.raises(ValueError, match=r"compile needs the parameters the loss reaches to be "
+                                         r"leaves .* was made by 'mul': train without compile"):
+        nn.fit(model, X, LABELS, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1),
+               progress=False, compile=True)
+
+
 def test_a_bad_target_in_any_batch_is_refused_before_training() -> None:
     model = model_for("hinge")
     start = model.state_dict()

@@ -225,7 +225,8 @@ def test_clamp_passes_the_gradient_strictly_between_its_bounds(
 
 @pytest.mark.parametrize(("bounds", "x", "derivative"), [
     ({"min": 0.0}, 0.0, 0.0), ({"min": 0.0}, math.inf, 1.0), ({"min": 0.0}, 1e308, 1.0),
-    ({"max": 0.0}, 0.0, 0.0), ({"max": 0.0}, -math.inf, 1.0), ({"min": 0.0}, math.nan, 0.0)])
+    ({"max": 0.0}, 0.0, 0.0), ({"max": 0.0}, -math.inf, 1.0), ({"min": 0.0}, math.nan, 0.0),
+    ({"min": -math.inf}, math.nan, 0.0), ({"min": -math.inf}, math.inf, 1.0)])
 def test_a_clamp_with_one_bound_has_none_on_the_other_side(
         bounds: dict[str, float], x: float, derivative: float) -> None:
     v = Value(x)

@@ -40,8 +40,11 @@ class FormulaFunction:
     needed: int = 0
 
     def signature(self, name: str) -> str:
-        """How it is called: tanh(x), atan2(y, x), clamp(x, min, max)."""
-        return f"{name}({', '.join((*self.inputs, *self.params))})"
+        """How it is called, optional params in brackets: tanh(x), atan2(y, x), clamp(x, min[,
+        max])."""
+        optional = self.params[self.needed:]
+        given = ", ".join((*self.inputs, *self.params[:self.needed]))
+        return f"{name}({given}{''.join(f'[, {p}' for p in optional)}{']' * len(optional)})"
 
 
 # every function of one or two scalars that ops defines for an op of the table, and four with
@@ -193,7 +196,8 @@ def _check(text: str, tree: ast.Expression) -> tuple[str, ...]:
             _number(text, node)
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
-                raise _error(text, node, f"{node.id} is a function", f"call it: {node.id}(x)")
+                raise _error(text, node, f"{node.id} is a function",
+                             f"call it: {FUNCTIONS[node.id].signature(node.id)}")
             names.setdefault(node.id)
         elif isinstance(node, ast.Call):
             stack += reversed(_check_call(text, node))
@@ -219,6 +223,10 @@ def _check_call(text: str, node: ast.Call) -> list[ast.expr]:
     if node.keywords:
         raise _error(text, node, f"keyword argument to {node.func.id}()",
                      "give its numbers in order")
+    starred = next((arg for arg in node.args if isinstance(arg, ast.Starred)), None)
+    if starred is not None:
+        raise _error(text, starred, "starred arguments (*a) not allowed",
+                     f"as {function.signature(node.func.id)}")
     least = len(function.inputs) + function.needed
     most = len(function.inputs) + len(function.params)
     if not least <= len(node.args) <= most:

@@ -144,7 +144,9 @@ def _clamp(x: float, min: float, max: float) -> float:
 
 
 def _within(x: float, low: float, high: float) -> float:
-    # strictly inside: an infinite bound is no bound, so x = ±inf passes on that side
+    # strictly inside: an infinite bound is no bound, so x = ±inf passes on that side (nan not)
+    if x != x:
+        return 0.0
     return 1.0 if (low < x or low == -INF) and (x < high or high == INF) else 0.0
 
 
