@@ -18,8 +18,9 @@ from test_kernels import run_case, same
 
 import autograd
 from autograd import OPS, Op, Value, define_op, sigmoid
-from autograd.codegen import native, native_cache, native_kernel
+from autograd.codegen import native, native_cache, native_identity, native_kernel
 from autograd.codegen.native_lowering import LoweringError
+from autograd.engine import ops
 from autograd.testing import Block, Program, op_with_inputs, programs
 
 pytest.importorskip("llvmlite", reason="llvmlite is not installed (chainrule[native])")
@@ -210,10 +211,37 @@ def test_a_defined_op_s_kernel_is_cached_by_its_ir_so_a_changed_op_is_compiled_a
         results.append((float(step([1.0], [[1.5]])[0]), step._run.from_cache))
     assert len({op_kernel(scaling(k)).source for k in (2.0, 3.0)}) == 2
     assert results == [(3.5, False), (4.5, False), (3.5, True)]
-    for op, ours in ((OPS["tanh"], True), (scaling(2.0), False)):  # known without the IR?
+    built_in = [(OPS[name].bind(**{key: (d.low + d.high) / 2 for key, d in OPS[name].param_domains})
+                 if OPS[name].param_domains else OPS[name], True) for name in LOWERED]
+    for op, ours in (*built_in, (scaling(2.0), False)):  # known without the IR?
         step = op_kernel(op)
-        known = native.source_identity(step._run._code, step._python_source)
+        known = native_identity.source_identity(step._run._code, step._python_source)
         assert (known is not None) == ours, op.name
+
+
+def test_a_patched_function_the_kernel_inlines_is_compiled_again_never_loaded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def kernel() -> autograd.BatchStep:
+        p, x = Value(1.0), Value(0.5)
+        return autograd.compile(autograd.softplus(p * x), [p], batch_inputs=[x],
+                                backend="native")
+
+    def doubled(x: float) -> float:
+        return 2.0 * x
+
+    def tripled(x: float) -> float:
+        return 3.0 * x
+
+    assert not kernel()._run.from_cache and kernel()._run.from_cache
+    # softplus inlines ops._exp, which calls math.exp
+    for target, name, patched, factor in ((ops, "_exp", doubled, 2.0),
+                                          (math, "exp", tripled, 3.0)):
+        with monkeypatch.context() as patch:
+            patch.setattr(target, name, patched)
+            step = kernel()
+            assert not step._run.from_cache, name
+            assert float(step([1.0], [[0.5]])[0]) == math.log1p(factor * 0.5)
+    assert kernel()._run.from_cache
 
 
 def stat_mode(path: Path) -> int:

@@ -2,23 +2,19 @@
 or loaded from the cache (native_cache), called through ctypes on numpy arrays of float64.
 
 A kernel whose code calls only autograd's own functions and the math module is cached under
-what determines its IR: its Python source, what each of its names stands for, and autograd's
-own source files; so loading it needs no IR. Any other kernel (one of a defined op, whose
-forward is the user's code) is cached under its IR itself.
+what its IR is made from (native_identity), so loading it needs no IR; any other kernel (one
+of a defined op, whose forward is the user's code) is cached under its IR itself.
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
-from types import BuiltinFunctionType, FunctionType
 from typing import Any
 
 from .kernels import ROW_KERNEL, SUM_KERNEL, KernelCode, as_floats, rows_as_floats
 from .native_cache import NOT_INSTALLED, MachineCode
+from .native_identity import source_identity
 from .native_kernel import kernel_module, sums_size
 
 try:
@@ -74,46 +70,6 @@ class NativeKernel:
         sums = np.zeros(sums_size(self._params))
         self._sums(values.ctypes.data, data.ctypes.data, n, sums.ctypes.data, aux.ctypes.data)
         return float(sums[0]), sums[1:1 + self._params], aux
-
-
-def source_identity(code: KernelCode, python_source: str) -> str | None:
-    """What determines the kernel's IR, without making it; None if one of its names stands for
-    code other than autograd's own or the math module's, which only the IR can stand for."""
-    names = []
-    for name, value in sorted(code.names.globals.items()):
-        described = _described(value)
-        if described is None:
-            return None
-        names.append(f"{name} = {described}")
-    return "\n".join(["a kernel's Python source, names and autograd's code", python_source,
-                      f"{code.node_count} nodes", *names, _autograd_digest()])
-
-
-def _described(value: object) -> str | None:
-    """A kernel's global as text that tells it apart, if it is one whose lowering is fixed."""
-    if value is None or type(value) in (float, int, bool) or (type(value) is dict and not value):
-        return repr(value)
-    if isinstance(value, BuiltinFunctionType) and value.__module__ in ("math", "builtins"):
-        return f"{value.__module__}.{value.__name__}"
-    if isinstance(value, FunctionType) and _AUTOGRAD in Path(
-            value.__code__.co_filename).resolve().parents and not (
-            value.__closure__ or value.__defaults__ or value.__kwdefaults__):
-        # autograd's own code, holding nothing of its own: a closure may hold a defined op's
-        return f"{value.__module__}.{value.__qualname__} (line {value.__code__.co_firstlineno})"
-    return None
-
-
-_AUTOGRAD = Path(__file__).resolve().parent.parent
-
-
-@cache
-def _autograd_digest() -> str:
-    """The sha256 of autograd's source files: the ops' forwards and the lowering among them."""
-    digest = hashlib.sha256()
-    for path in sorted(_AUTOGRAD.rglob("*.py")):
-        digest.update(f"{path.relative_to(_AUTOGRAD).as_posix()}\n".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def _float64(x: Any, floats: Callable[[Any], Any]) -> Any:
