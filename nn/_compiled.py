@@ -45,7 +45,13 @@ class CompiledTraining:
         self._hit = hit
         self._check_data()
         self._kernel: BatchStep | None = None
-        self._table: list[list[float]] = []  # each sample's numbers, as the kernel reads them
+        self._table: Any = []  # each sample's numbers, as the kernel reads them
+        # the native kernels read arrays: the numbers are made one once, for both kernels
+        self._array: Callable[[Any], Any] | None = None
+        if backend == "native":
+            import numpy  # installed with the native backend, which compile() checks
+
+            self._array = numpy.asarray
         self._numbers: list[float] = []  # the parameters' data, in params' order, for an epoch
         self._grads: list[float] = []  # and their grads
         where = {id(p): k for k, p in enumerate(params)}
@@ -87,7 +93,11 @@ class CompiledTraining:
         numbers, table, m = self._numbers, self._table, len(chosen)
         if self._leaves is not None:
             numbers = [numbers[k] for k in self._leaves]
-        total, sums, outputs = kernel.with_aux(numbers, [table[i] for i in chosen])
+        if self._array is not None:
+            numbers, rows = self._array(numbers), table[chosen]
+        else:
+            rows = [table[i] for i in chosen]
+        total, sums, outputs = kernel.with_aux(numbers, rows)
         loss = total / m + self._frozen_penalty
         if self._penalty is None:
             grads = _floats(sums / m) if _is_array(sums) else [g / m for g in sums]
@@ -162,6 +172,8 @@ class CompiledTraining:
         columns = [c for c, leaf in enumerate(leaves) if id(leaf) in in_graph]
         self._table = [[numbers[c] for c in columns] for numbers in (
             [*row, *self._target_values(t)] for row, t in zip(self._X, self._y, strict=True))]
+        if self._array is not None:
+            self._table = self._array(self._table)
         self._kernel = compile(loss, self._inputs, aux=outputs, allow_unused=True,
                                batch_inputs=[leaves[c] for c in columns], backend=self._backend)
         return self._kernel
