@@ -67,14 +67,15 @@ class _Walk:
             return "{}"
         if value is math or value is builtins:
             return f"module {value.__name__}"
+        name = getattr(value, "__name__", None)
         for module in (math, builtins):
-            name = getattr(value, "__name__", None)
-            if isinstance(name, str) and _ORIGINAL[module].get(name) is value and (
-                    isinstance(value, BuiltinFunctionType | type) or value is module):
+            if isinstance(value, BuiltinFunctionType | type) and isinstance(name, str) and (
+                    _ORIGINAL[module].get(name) is value):
                 return f"{module.__name__}.{name}"
         if isinstance(value, FunctionType):
             return self._function(value)
-        if type(value) in (Function, *Function.__subclasses__()):  # the lowering takes its floats'
+        if type(value) in (Function, *Function.__subclasses__()):
+            # an op's function, such as autograd.exp: the lowering inlines its float forward
             forward = self.described(value._on_float)  # type: ignore[attr-defined]
             return None if forward is None else f"autograd function ({forward})"
         if isinstance(value, functools.partial) and all(
