@@ -78,14 +78,11 @@ class CompiledTraining:
     @contextmanager
     def epoch(self) -> Iterator[None]:
         """Hold the parameters' numbers for an epoch; write them back however it ends."""
-        self._numbers = [p.data for p in self._params]
-        self._grads = [p.grad for p in self._params]
+        self._read_values()
         try:
             yield
         finally:
-            for p, x, g in zip(self._params, self._numbers, self._grads, strict=True):
-                p.data = x
-                p.grad = g
+            self._write_values()
 
     def batch(self, chosen: list[int]) -> tuple[float, int]:
         """The gradient of the batch loss at rows `chosen`; the loss, and the rows hit."""
@@ -106,10 +103,8 @@ class CompiledTraining:
             grads = _floats(sums / m + penalty_grads) if _is_array(sums) else [
                 g / m + d for g, d in zip(sums, penalty_grads, strict=True)]
             loss += penalty
-        if self._leaves is not None:
-            grads, of_leaves = [0.0] * len(self._params), grads
-            for k, g in zip(self._leaves, of_leaves, strict=True):
-                grads[k] = g
+        if self._leaves is not None:  # a parameter made by an op: 0
+            grads = _placed([0.0] * len(self._params), self._leaves, grads)
         self._grads = grads
         if self._hit is None:
             return loss, 0
@@ -120,22 +115,27 @@ class CompiledTraining:
         """The optimizer's step, on the numbers held (on the Values, for an optimizer with a
         step() of its own, which may do anything there)."""
         if not self._steps_numbers:
-            for p, x, g in zip(self._params, self._numbers, self._grads, strict=True):
-                p.data = x
-                p.grad = g
+            self._write_values()
             self._optimizer.step()
-            self._numbers = [p.data for p in self._params]
-            self._grads = [p.grad for p in self._params]
-            return
-        if self._optimized is None:
+            self._read_values()
+        elif self._optimized is None:
             self._numbers = self._optimizer.step_numbers(self._numbers, self._grads)
-            return
-        order, numbers = self._optimized, list(self._numbers)
-        moved = self._optimizer.step_numbers([numbers[k] for k in order],
-                                             [self._grads[k] for k in order])
-        for k, x in zip(order, moved, strict=True):
-            numbers[k] = x
-        self._numbers = numbers
+        else:
+            order, numbers, grads = self._optimized, self._numbers, self._grads
+            moved = self._optimizer.step_numbers([numbers[k] for k in order],
+                                                 [grads[k] for k in order])
+            self._numbers = _placed(list(numbers), order, moved)
+
+    def _read_values(self) -> None:
+        """The parameters' data and grads, from their Values."""
+        self._numbers = [p.data for p in self._params]
+        self._grads = [p.grad for p in self._params]
+
+    def _write_values(self) -> None:
+        """The numbers held, into the parameters' Values."""
+        for p, x, g in zip(self._params, self._numbers, self._grads, strict=True):
+            p.data = x
+            p.grad = g
 
     def _check_data(self) -> None:
         """Refuse a bad row or target now, as training would: a graph sees only its trace's."""
@@ -190,6 +190,13 @@ class CompiledTraining:
         """The leaves in the target's own shape: a number's one leaf, else the list."""
         plain = self._outputs == 1 and not isinstance(target, Sequence)
         return leaves[0] if plain else leaves
+
+
+def _placed(numbers: list[float], at: Sequence[int], values: Sequence[float]) -> list[float]:
+    """numbers with values put at the indices `at`."""
+    for k, x in zip(at, values, strict=True):
+        numbers[k] = x
+    return numbers
 
 
 def _is_array(values: Any) -> bool:

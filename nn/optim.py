@@ -44,8 +44,7 @@ class Optimizer:
     def step(self) -> None:
         """Move every parameter that learns against its grad."""
         learning = indices_requiring_grad(self.params)
-        params = self.params if len(learning) == len(self.params) else [
-            self.params[i] for i in learning]
+        params = self._gathered(self.params, learning)
         moved = self._moved(learning, [p.data for p in params], [p.grad for p in params])
         for p, x in zip(params, moved, strict=True):
             p.data = x
@@ -63,9 +62,8 @@ class Optimizer:
         if len(learning) == len(self.params):
             return self._moved(learning, data, grads)
         moved = list(data)
-        for i, x in zip(learning, self._moved(learning, [data[i] for i in learning],
-                                              [grads[i] for i in learning]), strict=True):
-            moved[i] = x
+        self._scattered(moved, learning, self._moved(
+            learning, self._gathered(data, learning), self._gathered(grads, learning)))
         return moved
 
     def _moved(self, learning: Sequence[int], data: Sequence[float],
@@ -99,8 +97,8 @@ class Optimizer:
     def _load_state(self, state: object) -> None:
         raise NotImplementedError
 
-    def _gathered(self, state: list[Any], learning: Sequence[int]) -> list[Any]:
-        """The entries of a per-parameter state list at `learning`."""
+    def _gathered(self, state: Sequence[Any], learning: Sequence[int]) -> Sequence[Any]:
+        """The entries of a per-parameter list (state, data, grads) at `learning`."""
         return state if len(learning) == len(state) else [state[i] for i in learning]
 
     def _scattered(self, state: list[Any], learning: Sequence[int], entries: list[Any]) -> None:

@@ -68,10 +68,10 @@ class _Walk:
         if value is math or value is builtins:
             return f"module {value.__name__}"
         name = getattr(value, "__name__", None)
-        for module in (math, builtins):
-            if isinstance(value, BuiltinFunctionType | type) and isinstance(name, str) and (
-                    _ORIGINAL[module].get(name) is value):
-                return f"{module.__name__}.{name}"
+        if isinstance(value, BuiltinFunctionType | type) and isinstance(name, str):
+            for module in (math, builtins):
+                if _ORIGINAL[module].get(name) is value:
+                    return f"{module.__name__}.{name}"
         if isinstance(value, FunctionType):
             return self._function(value)
         if type(value) in (Function, *Function.__subclasses__()):

@@ -456,7 +456,10 @@ def _lookup_in(function: FunctionType, scope: Scope) -> Callable[[str], object]:
     return lookup
 
 
-def _syntax(function: FunctionType, scope: Scope) -> ast.FunctionDef | ast.Lambda:
+Definition = ast.FunctionDef | ast.Lambda
+
+
+def _syntax(function: FunctionType, scope: Scope) -> Definition:
     """The def or lambda that made function, found in its file's syntax tree."""
     code = function.__code__
     known = _syntax_of.get(code)
@@ -480,16 +483,13 @@ def _syntax(function: FunctionType, scope: Scope) -> ast.FunctionDef | ast.Lambd
     return found[0]
 
 
-_syntax_of: dict[CodeType, ast.FunctionDef | ast.Lambda] = {}
+_syntax_of: dict[CodeType, Definition] = {}
 
 
 def _first_line(node: ast.FunctionDef | ast.Lambda) -> int:
     if isinstance(node, ast.FunctionDef) and node.decorator_list:
         return min(d.lineno for d in node.decorator_list)
     return node.lineno
-
-
-Definition = ast.FunctionDef | ast.Lambda
 
 
 @functools.lru_cache(maxsize=64)
